@@ -1,0 +1,117 @@
+/* seccomp.h - seccomp rules after name resolution, and BPF generation.
+ *
+ * sema.c turns each seccomp block into a struct sc_filter: one sc_rule per
+ * (statement, syscall) pair, in source order, with @groups expanded and
+ * argument names and constants resolved. seccomp.c decides what the
+ * filter does (the semantics in docs/language.md, "Seccomp"):
+ *
+ *   - a syscall named directly in some rule is decided only by the direct
+ *     rules naming it; group rules do not apply to it;
+ *   - among the rules that apply to a syscall, the last matching one wins
+ *     (as in OpenBSD pf); a call no rule matches gets the default action;
+ *
+ * then rewrites each syscall's rules into pairwise disjoint libseccomp
+ * rules (libseccomp leaves overlapping rules with different actions
+ * unspecified, and compares each argument once per rule), and lets
+ * libseccomp generate the BPF (binary tree on).
+ */
+#ifndef CAPC_SECCOMP_H
+#define CAPC_SECCOMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "ir.h"
+
+/* Actions: the kernel's SECCOMP_RET_* values, which libseccomp's SCMP_ACT_*
+ * share. */
+#define SC_ACT_ALLOW 0x7fff0000u
+#define SC_ACT_LOG 0x7ffc0000u
+#define SC_ACT_TRAP 0x00030000u
+#define SC_ACT_ERRNO(e) (0x00050000u | ((e)&0xffffu))
+#define SC_ACT_KILL_PROCESS 0x80000000u
+#define SC_ACT_KILL_THREAD 0x00000000u
+#define SC_ACT_IS_ERRNO(a) (((a)&0xffff0000u) == 0x00050000u)
+
+enum sc_op {
+	SC_EQ,
+	SC_NE,
+	SC_LT,
+	SC_LE,
+	SC_GT,
+	SC_GE,
+	SC_MASKED_EQ, /* (arg & mask) == value */
+};
+
+/* One comparison of a 64-bit argument value. */
+struct sc_cmp {
+	unsigned arg; /* 0..5 */
+	enum sc_op op;
+	uint64_t mask; /* SC_MASKED_EQ only */
+	uint64_t value;
+};
+
+enum sc_expr_kind { SE_TRUE, SE_FALSE, SE_CMP, SE_AND, SE_OR, SE_NOT };
+struct sc_expr {
+	enum sc_expr_kind kind;
+	struct sc_cmp cmp;     /* SE_CMP */
+	struct sc_expr *l, *r; /* SE_AND, SE_OR: both; SE_NOT: l */
+};
+
+struct sc_rule {
+	char *syscall;     /* libseccomp name */
+	char *group;       /* the @group it came from, or NULL when named directly */
+	struct sc_expr *cond; /* NULL: every call */
+	uint32_t action;   /* SC_ACT_* */
+	unsigned stmt;     /* index of the source statement in sc_filter.stmts */
+	struct loc loc;    /* the name (or @group) in the source */
+};
+
+/* A source statement, for diagnostics ("rule at 5:9 can never match"). */
+struct sc_stmt_info {
+	struct loc loc;
+	uint32_t action;
+};
+
+struct sc_filter {
+	uint32_t default_action;
+	struct loc default_loc;
+	struct sc_rule *rules;
+	size_t nrules;
+	struct sc_stmt_info *stmts;
+	size_t nstmts;
+};
+
+/* Condition constructors (sema uses them; seccomp.c owns the trees). */
+struct sc_expr *sc_expr_cmp(unsigned arg, enum sc_op op, uint64_t mask, uint64_t value);
+struct sc_expr *sc_expr_bin(enum sc_expr_kind kind, struct sc_expr *l, struct sc_expr *r);
+struct sc_expr *sc_expr_not(struct sc_expr *e);
+struct sc_expr *sc_expr_copy(const struct sc_expr *e);
+void sc_expr_free(struct sc_expr *e);
+void sc_filter_free(struct sc_filter *f);
+
+/* Warn (through diag) about statements that can never decide anything:
+ * every syscall they name is overridden by later or direct rules, or their
+ * action equals what would happen anyway. Arch-independent. */
+void sc_check(const struct sc_filter *f);
+
+/* Generate the filter for one target arch into *out (malloc'ed).
+ * Syscalls that do not exist on the arch: a warning for direct names,
+ * silence for group members (as systemd does). Reports through diag and
+ * returns -1 on error: a condition libseccomp cannot express, more than
+ * CAPBIN_MAX_BPF_INSNS instructions, a libseccomp failure. */
+int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, struct ir_prog *out);
+
+/* Fill an ir_arch from a libseccomp ABI name list such as {"x86_64",
+ * "x86"}; all must belong to one kernel arch. Returns 0 or -1 with a
+ * message in errbuf. */
+int sc_arch_from_names(const char *const *names, size_t n, struct ir_arch *out, char *errbuf, size_t errlen);
+/* The build host's native arch with no compat ABIs. */
+int sc_arch_native(struct ir_arch *out);
+
+/* True if libseccomp knows `name` as a syscall on any architecture. */
+bool sc_syscall_known(const char *name);
+
+#endif /* CAPC_SECCOMP_H */
