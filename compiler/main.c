@@ -1,0 +1,385 @@
+/* main.c - the capc command line.
+ *
+ *   capc [options] POLICY [-o OUT]    compile (default OUT: POLICY's name with .capbin)
+ *   capc --check [options] POLICY     diagnostics only
+ *   capc --dump [options] FILE        a blob, or a policy compiled in memory, as text
+ *
+ * Exit status: 0 success, 1 errors in the input, 2 usage or I/O errors.
+ * The output file is written to a temporary file beside it and renamed
+ * into place only when everything succeeded, so a failed run never leaves
+ * a partial or stale-looking blob.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ast.h"
+#include "capbin.h"
+#include "diag.h"
+#include "dump.h"
+#include "ir.h"
+#include "sema.h"
+#include "yaml_input.h"
+
+#define CAPC_VERSION "1.0.0"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: capc [options] POLICY [-o OUT]\n"
+		"       capc --check [options] POLICY\n"
+		"       capc --dump [options] FILE\n"
+		"\n"
+		"Compile a capc policy into a .capbin blob for capload, libcapr or pam_capc.\n"
+		"POLICY is a .cap file, or YAML/JSON (.yaml, .yml, .json; Docker/OCI seccomp profiles too).\n"
+		"\n"
+		"  -o, --output FILE    write the blob to FILE ('-' for stdout); default: POLICY's\n"
+		"                       name with .capbin, in the current directory\n"
+		"  -s, --service NAME   the service or session to compile when the file has several\n"
+		"  -t, --target ABIS    target ABIs, comma-separated (e.g. x86_64,x86); default: the\n"
+		"                       policy's 'arch' statement, else this machine\n"
+		"      --check          report errors and warnings, write nothing\n"
+		"      --dump           print a blob, or a policy compiled in memory, as text\n"
+		"      --ast            print the syntax tree (for debugging the grammar)\n"
+		"  -W error             treat warnings as errors (also -Werror)\n"
+		"  -w                   do not print warnings\n"
+		"  -h, --help           this text\n"
+		"      --version        print the version and the blob format version\n");
+}
+
+/* Write buf to path atomically: temp file in the same directory, then
+ * rename(2). */
+static int write_atomic(const char *path, const uint8_t *buf, size_t len)
+{
+	if (strcmp(path, "-") == 0) {
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+			fprintf(stderr, "capc: error: writing to stdout: %s\n", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	size_t n = strlen(path);
+	char *tmp = malloc(n + 16);
+	if (!tmp) {
+		fprintf(stderr, "capc: error: out of memory\n");
+		return -1;
+	}
+	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "capc: error: cannot create '%s': %s\n", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	/* mkstemp makes 0600; a blob is not secret, give it the usual
+	 * 0666 & ~umask. */
+	mode_t um = umask(0);
+	umask(um);
+	int rc = -1;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "capc: error: writing '%s': %s\n", tmp, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fchmod(fd, 0666 & ~um) < 0 || fsync(fd) < 0) {
+		fprintf(stderr, "capc: error: writing '%s': %s\n", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		fprintf(stderr, "capc: error: writing '%s': %s\n", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		fprintf(stderr, "capc: error: cannot rename '%s' to '%s': %s\n", tmp, path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static char *default_output(const char *policy)
+{
+	char *copy = strdup(policy);
+	if (!copy)
+		return NULL;
+	char *base = basename(copy);
+	char *dot = strrchr(base, '.');
+	if (dot && dot != base)
+		*dot = '\0';
+	size_t n = strlen(base) + sizeof ".capbin";
+	char *out = malloc(n);
+	if (out)
+		snprintf(out, n, "%s.capbin", base);
+	free(copy);
+	return out;
+}
+
+/* Reads a whole file (for --dump of a blob). */
+static uint8_t *read_all(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	uint8_t *buf = malloc(cap);
+	while (buf) {
+		if (n == cap) {
+			if (cap > CAPBIN_MAX_SIZE) {
+				free(buf);
+				buf = NULL;
+				errno = EFBIG;
+				break;
+			}
+			uint8_t *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		size_t r = fread(buf + n, 1, cap - n, fp);
+		if (r == 0)
+			break;
+		n += r;
+	}
+	if (buf && ferror(fp)) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	*len = n;
+	return buf;
+}
+
+static bool is_blob(const char *path)
+{
+	unsigned char magic[CAPBIN_MAGIC_LEN];
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return false;
+	size_t n = fread(magic, 1, sizeof magic, fp);
+	fclose(fp);
+	return n == sizeof magic && memcmp(magic, CAPBIN_MAGIC, CAPBIN_MAGIC_LEN) == 0;
+}
+
+static char **split_commas(const char *s)
+{
+	size_t n = 1;
+	for (const char *p = s; *p; p++)
+		n += *p == ',';
+	char **v = calloc(n + 1, sizeof *v);
+	char *copy = strdup(s);
+	if (!v || !copy) {
+		free(v);
+		free(copy);
+		return NULL;
+	}
+	size_t i = 0;
+	for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		v[i++] = strdup(tok);
+	free(copy);
+	return v;
+}
+
+static void free_strv(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_DUMP, OPT_AST, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'}, {"service", required_argument, NULL, 's'},
+		{"target", required_argument, NULL, 't'}, {"check", no_argument, NULL, OPT_CHECK},
+		{"dump", no_argument, NULL, OPT_DUMP},     {"ast", no_argument, NULL, OPT_AST},
+		{"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	const char *output = NULL, *service = NULL;
+	char **target = NULL;
+	bool check = false, dump = false, ast = false;
+	int c, status = 2;
+
+	while ((c = getopt_long(argc, argv, "o:s:t:W:wh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 's':
+			service = optarg;
+			break;
+		case 't':
+			free_strv(target);
+			target = split_commas(optarg);
+			if (!target || !target[0]) {
+				fprintf(stderr, "capc: error: --target needs a comma-separated list of ABIs\n");
+				free_strv(target);
+				return 2;
+			}
+			break;
+		case OPT_CHECK:
+			check = true;
+			break;
+		case OPT_DUMP:
+			dump = true;
+			break;
+		case OPT_AST:
+			ast = true;
+			break;
+		case 'W':
+			if (strcmp(optarg, "error") != 0) {
+				fprintf(stderr, "capc: error: unknown option '-W%s' (only -Werror)\n", optarg);
+				free_strv(target);
+				return 2;
+			}
+			diag_set_warnings_are_errors(true);
+			break;
+		case 'w':
+			diag_set_warnings_enabled(false);
+			break;
+		case 'h':
+			usage(stdout);
+			free_strv(target);
+			return 0;
+		case OPT_VERSION:
+			printf("capc %s (blob format %d.%d)\n", CAPC_VERSION, CAPBIN_VERSION_MAJOR,
+			       CAPBIN_VERSION_MINOR);
+			free_strv(target);
+			return 0;
+		default:
+			usage(stderr);
+			free_strv(target);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, optind == argc ? "capc: error: no input file\n" : "capc: error: one input file only\n");
+		usage(stderr);
+		free_strv(target);
+		return 2;
+	}
+	if ((check && dump) || (output && (check || dump || ast))) {
+		fprintf(stderr, "capc: error: --check, --dump, --ast and -o exclude each other\n");
+		free_strv(target);
+		return 2;
+	}
+	const char *input = argv[optind];
+	uint8_t *blob = NULL;
+	size_t blob_len = 0;
+	char *default_out = NULL;
+	struct ast_unit *unit = NULL;
+	struct ir_policy ir;
+	memset(&ir, 0, sizeof ir);
+
+	if (dump && is_blob(input)) {
+		blob = read_all(input, &blob_len);
+		if (!blob) {
+			fprintf(stderr, "capc: error: cannot read '%s': %s\n", input, strerror(errno));
+			goto out;
+		}
+		status = dump_blob(stdout, blob, blob_len) == 0 ? 0 : 1;
+		goto out;
+	}
+
+	if (has_suffix(input, ".yaml") || has_suffix(input, ".yml") || has_suffix(input, ".json")) {
+		unit = yaml_parse_file(input);
+	} else {
+		struct src_file *f = diag_load_file(input, NULL);
+		if (f)
+			unit = ast_parse_file(f);
+	}
+	if (!unit || diag_error_count()) {
+		status = diag_error_count() ? 1 : 2;
+		goto report;
+	}
+	if (ast) {
+		ast_print(unit, stdout);
+		status = 0;
+		goto report;
+	}
+	struct sema_opts opts = {
+		.select = service,
+		.target = (const char *const *)target,
+		.generate = !check,
+	};
+	if (sema_build(unit, &opts, &ir) < 0 || diag_error_count()) {
+		status = 1;
+		goto report;
+	}
+	if (check) {
+		status = 0;
+		goto report;
+	}
+	char err[256];
+	if (emit_blob(&ir, &blob, &blob_len, err, sizeof err) < 0) {
+		fprintf(stderr, "capc: error: %s\n", err);
+		status = 1;
+		goto report;
+	}
+	if (dump) {
+		status = dump_blob(stdout, blob, blob_len) == 0 ? 0 : 1;
+		goto report;
+	}
+	if (!output) {
+		default_out = default_output(input);
+		if (!default_out) {
+			fprintf(stderr, "capc: error: out of memory\n");
+			goto report;
+		}
+		output = default_out;
+	}
+	status = write_atomic(output, blob, blob_len) == 0 ? 0 : 2;
+report:
+	if (diag_error_count() || diag_warning_count()) {
+		unsigned e = diag_error_count(), w = diag_warning_count();
+		if (e && w)
+			fprintf(stderr, "%u error%s and %u warning%s generated.\n", e, e == 1 ? "" : "s", w,
+				w == 1 ? "" : "s");
+		else if (e)
+			fprintf(stderr, "%u error%s generated.\n", e, e == 1 ? "" : "s");
+		else
+			fprintf(stderr, "%u warning%s generated.\n", w, w == 1 ? "" : "s");
+	}
+out:
+	ir_free(&ir);
+	if (unit)
+		ast_free_unit(unit);
+	free(blob);
+	free(default_out);
+	free_strv(target);
+	diag_shutdown();
+	return status;
+}

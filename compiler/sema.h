@@ -1,0 +1,31 @@
+/* sema.h - from the syntax tree to the resolved policy (ir.h).
+ *
+ * Resolves every name (capabilities through libcap, syscalls through
+ * libseccomp, groups, argument names, constants, errno names, defines),
+ * folds each stage's statements into the and/or masks the runtime applies
+ * (docs/language.md has one table per statement), and checks that the
+ * policy can take effect: a stage that needs a capability an earlier stage
+ * removed, a filter that cannot be loaded, and so on. Every error of the
+ * file is reported through diag in one run.
+ */
+#ifndef CAPC_SEMA_H
+#define CAPC_SEMA_H
+
+#include "ast.h"
+#include "ir.h"
+
+struct sema_opts {
+	const char *select;         /* --service NAME (a service or session), or NULL */
+	const char *const *target;  /* --target ABI names, NULL-terminated; NULL: policy's 'arch' or native */
+	bool generate;              /* run the seccomp code generator (not for --check of other decls) */
+};
+
+/* Checks every declaration of the unit and fills *out with the selected
+ * one. Returns 0, or -1 when errors were reported. */
+int sema_build(const struct ast_unit *u, const struct sema_opts *opts, struct ir_policy *out);
+
+/* The root-equivalent capabilities capc warns about when a stage keeps
+ * them: NULL if `cap` is not one, else why it amounts to root. */
+const char *sema_root_equivalent(int cap);
+
+#endif /* CAPC_SEMA_H */

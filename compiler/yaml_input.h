@@ -1,0 +1,19 @@
+/* yaml_input.h - policies written as YAML or JSON (libyaml).
+ *
+ * Two inputs produce the same syntax tree the .cap grammar produces, so
+ * everything after parsing (names, checks, dump) is shared:
+ *   - capc's own YAML form of the language (docs/yaml.md);
+ *   - a Docker/OCI seccomp profile (JSON is YAML), imported as a service
+ *     whose exec stage is that filter.
+ * Locations point into the YAML file (libyaml marks), so diagnostics look
+ * the same as for .cap files.
+ */
+#ifndef CAPC_YAML_INPUT_H
+#define CAPC_YAML_INPUT_H
+
+#include "ast.h"
+
+/* Reports errors through diag; returns NULL when nothing usable was read. */
+struct ast_unit *yaml_parse_file(const char *path);
+
+#endif /* CAPC_YAML_INPUT_H */
