@@ -78,6 +78,9 @@ $(O)/gen/lexer.c $(O)/gen/lexer.h: grammar/lexer.l $(O)/gen/parser.h | $(O)/gen
 $(O)/gen/tables_data.c: tools/gen-tables.sh $(wildcard compiler/data/*) | $(O)/gen
 	sh tools/gen-tables.sh compiler/data $@
 
+# Generated objects get no -MMD: name the header that fixes its layout.
+$(O)/gen/tables_data.o: compiler/tables_data.h compiler/tables.h
+
 $(O)/gen/%.o: $(O)/gen/%.c
 	$(CC) $(CFLAGS_GEN) -Igrammar -c -o $@ $<
 
