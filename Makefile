@@ -33,7 +33,7 @@ endif
 
 OPT ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
-BASE = -std=gnu11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude -Icompiler -I$(O)/gen
+BASE = -std=gnu11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude -iquote compiler -I$(O)/gen
 CFLAGS_OWN = $(BASE) $(OPT) $(WARN) $(SAN_FLAGS) $(CFLAGS)
 # flex/bison output: our warnings off, nothing else changed.
 CFLAGS_GEN = $(BASE) $(OPT) -w $(SAN_FLAGS) $(CFLAGS)
@@ -77,6 +77,9 @@ $(O)/gen/lexer.c $(O)/gen/lexer.h: grammar/lexer.l $(O)/gen/parser.h | $(O)/gen
 
 $(O)/gen/tables_data.c: tools/gen-tables.sh $(wildcard compiler/data/*) | $(O)/gen
 	sh tools/gen-tables.sh compiler/data $@
+
+# Generated objects get no -MMD: name the header that fixes its layout.
+$(O)/gen/tables_data.o: compiler/tables_data.h compiler/tables.h
 
 $(O)/gen/%.o: $(O)/gen/%.c
 	$(CC) $(CFLAGS_GEN) -Igrammar -c -o $@ $<
@@ -137,7 +140,7 @@ $(O)/tests/%: tests/runtime/%.c $(O)/libcapr.a | $(O)/tests
 # Each unit test lists the objects it links in tests/unit/NAME.deps
 # (paths without .o, relative to the build directory: compiler/diag gen/parser ...).
 .SECONDEXPANSION:
-$(O)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $$(patsubst %,$(O)/%.o,$$(shell cat tests/unit/$$*.deps 2>/dev/null)) | $(O)/tests/unit
+$(O)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $$(addprefix $(O)/,$$(addsuffix .o,$$(shell cat tests/unit/$$*.deps 2>/dev/null))) | $(O)/tests/unit
 	$(CC) $(CFLAGS_OWN) -o $@ $< $(filter %.o,$^) $(COMPILER_LIBS)
 
 tests: all $(TEST_RUNTIME_BIN) $(TEST_UNIT_BIN)
