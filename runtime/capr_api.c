@@ -35,7 +35,7 @@ void capr_seterr(struct capr_error *err, int e, const char *step, const char *fm
 	va_end(ap);
 }
 
-const char *capr_strerror(const struct capr_error *err)
+CAPR_PUBLIC const char *capr_strerror(const struct capr_error *err)
 {
 	static __thread char buf[sizeof err->step + sizeof err->msg + 4];
 
@@ -45,7 +45,7 @@ const char *capr_strerror(const struct capr_error *err)
 	return buf;
 }
 
-void capr_set_dry_run_stream(FILE *out)
+CAPR_PUBLIC void capr_set_dry_run_stream(FILE *out)
 {
 	dry_run_stream = out;
 }
@@ -55,22 +55,22 @@ FILE *capr_log_stream(void)
 	return dry_run_stream ? dry_run_stream : stderr;
 }
 
-const char *capr_policy_name(const capr_policy *pol)
+CAPR_PUBLIC const char *capr_policy_name(const capr_policy *pol)
 {
 	return pol ? pol->name : NULL;
 }
 
-size_t capr_point_count(const capr_policy *pol)
+CAPR_PUBLIC size_t capr_point_count(const capr_policy *pol)
 {
 	return pol ? pol->nstages : 0;
 }
 
-const char *capr_point_name(const capr_policy *pol, size_t i)
+CAPR_PUBLIC const char *capr_point_name(const capr_policy *pol, size_t i)
 {
 	return pol && i < pol->nstages ? pol->stages[i].point : NULL;
 }
 
-int capr_enter_policy(capr_policy *pol, const char *point, unsigned flags, struct capr_error *err)
+CAPR_PUBLIC int capr_enter_policy(capr_policy *pol, const char *point, unsigned flags, struct capr_error *err)
 {
 	struct capr_error local;
 	long i;
@@ -128,7 +128,7 @@ int capr_enter_policy(capr_policy *pol, const char *point, unsigned flags, struc
  * against writing, growing and shrinking (anything else could have been
  * changed after capload validated it). Its exec stage, if any, was applied
  * by capload before the exec and counts as entered. */
-capr_policy *capr_inherited(struct capr_error *err)
+CAPR_PUBLIC capr_policy *capr_inherited(struct capr_error *err)
 {
 	const char *env;
 	char *end;
@@ -174,7 +174,7 @@ fail:
 	return NULL;
 }
 
-int capr_enter(const char *point)
+CAPR_PUBLIC int capr_enter(const char *point)
 {
 	struct capr_error err;
 	capr_policy *pol = capr_inherited(&err);

@@ -805,7 +805,7 @@ fail:
 	return NULL;
 }
 
-capr_policy *capr_open_mem(const void *buf, size_t len, struct capr_error *err)
+CAPR_PUBLIC capr_policy *capr_open_mem(const void *buf, size_t len, struct capr_error *err)
 {
 	uint8_t *copy;
 
@@ -825,7 +825,7 @@ capr_policy *capr_open_mem(const void *buf, size_t len, struct capr_error *err)
 
 /* Read the whole file (from offset 0 when it is seekable), refusing more
  * than CAPBIN_MAX_SIZE bytes without reading them all. */
-capr_policy *capr_open_fd(int fd, struct capr_error *err)
+CAPR_PUBLIC capr_policy *capr_open_fd(int fd, struct capr_error *err)
 {
 	size_t cap = 64 * 1024, len = 0;
 	uint8_t *buf = NULL;
@@ -882,7 +882,7 @@ capr_policy *capr_open_fd(int fd, struct capr_error *err)
 	return capr_policy_from_buf(buf, len, err);
 }
 
-capr_policy *capr_open(const char *path, struct capr_error *err)
+CAPR_PUBLIC capr_policy *capr_open(const char *path, struct capr_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	capr_policy *pol;
@@ -896,7 +896,7 @@ capr_policy *capr_open(const char *path, struct capr_error *err)
 	return pol;
 }
 
-void capr_close(capr_policy *pol)
+CAPR_PUBLIC void capr_close(capr_policy *pol)
 {
 	policy_free(pol);
 }

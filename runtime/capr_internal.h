@@ -18,6 +18,10 @@
 #include "capbin.h"
 #include "capr.h"
 
+/* Definitions of the capr.h functions: the shared library is built with
+ * -fvisibility=hidden, so only these are exported. */
+#define CAPR_PUBLIC __attribute__((visibility("default")))
+
 /* Internal flags for capr_apply_stage(), above the public CAPR_* bits. */
 #define CAPR_VERBOSE_INTERNAL 0x100u /* print each step as it is applied */
 #define CAPR_FROM_CAPLOAD 0x200u     /* messages: "capload must start with it" */
