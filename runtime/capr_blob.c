@@ -449,15 +449,20 @@ static int convert_filter(struct rd *r, const struct capbin_header *h, uint32_t 
 	uint32_t first = rd32(fp), count = rd32(fp + 4);
 	char why[160];
 
+	char what[96];
+
+	if (point)
+		snprintf(what, sizeof what, "filter %u (stage '%s')", index, point);
+	else
+		snprintf(what, sizeof what, "filter %u", index);
 	if (count < 1 || count > CAPBIN_MAX_BPF_INSNS) {
-		capr_seterr(r->err, EINVAL, "filter", "filter %u (stage '%s'): %u instructions (1..%u allowed)", index,
-			    point, count, CAPBIN_MAX_BPF_INSNS);
+		capr_seterr(r->err, EINVAL, "filter", "%s: %u instructions (1..%u allowed)", what, count,
+			    CAPBIN_MAX_BPF_INSNS);
 		return -1;
 	}
 	if ((uint64_t)first + count > h->bpf_count) {
-		capr_seterr(r->err, EINVAL, "filter",
-			    "filter %u (stage '%s'): instructions %u..%llu outside the bpf section (%u instructions)",
-			    index, point, first, (unsigned long long)first + count - 1, h->bpf_count);
+		capr_seterr(r->err, EINVAL, "filter", "%s: instructions %u..%llu outside the bpf section (%u instructions)",
+			    what, first, (unsigned long long)first + count - 1, h->bpf_count);
 		return -1;
 	}
 	struct sock_filter *f = calloc(count, sizeof *f);
@@ -473,7 +478,7 @@ static int convert_filter(struct rd *r, const struct capbin_header *h, uint32_t 
 		f[i].k = rd32(ip + 4);
 	}
 	if (capr_bpf_check(f, count, why, sizeof why) < 0) {
-		capr_seterr(r->err, EINVAL, "filter", "filter %u (stage '%s'): %s", index, point, why);
+		capr_seterr(r->err, EINVAL, "filter", "%s: %s", what, why);
 		free(f);
 		return -1;
 	}
@@ -753,7 +758,7 @@ capr_policy *capr_policy_from_buf(uint8_t *buf, size_t len, struct capr_error *e
 
 	/* Every filter, structurally, whatever arch it is for. */
 	for (uint32_t i = 0; i < h.filter_count; i++)
-		if (convert_filter(&r, &h, i, "-", NULL, NULL) < 0)
+		if (convert_filter(&r, &h, i, NULL, NULL, NULL) < 0)
 			goto fail;
 
 	arch_index = validate_arches(&r, &h);
