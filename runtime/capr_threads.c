@@ -388,6 +388,15 @@ int capr_threads_precheck(uint64_t need_prm, uint64_t need_eff, struct capr_erro
 		read_status(others.v[i], &st);
 		if (!st.ok)
 			continue; /* exited meanwhile */
+		/* glibc blocks every signal in a new thread until it has set it
+		 * up: look again for a while before calling it blocked. */
+		for (int k = 0; k < 50 && sig_blocked(&st); k++) {
+			struct timespec ts = {0, 2 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+			read_status(others.v[i], &st);
+		}
+		if (!st.ok)
+			continue;
 		if (sig_blocked(&st)) {
 			capr_seterr(err, EDEADLK, "threads",
 				    "thread %d blocks signal %d (SIGRTMAX-3), which libcapr needs to restrict every thread",
@@ -540,9 +549,18 @@ int capr_threads_broadcast(const struct capr_twork *w, struct capr_error *err, i
 		deadline = now_ms() + CAPR_THREAD_TIMEOUT_MS;
 		for (;;) {
 			pending = 0;
-			for (size_t i = 0; i < fresh.n; i++)
-				if (atomic_load(&slots[i].state) != SLOT_DONE)
-					pending++;
+			for (size_t i = 0; i < fresh.n; i++) {
+				if (atomic_load(&slots[i].state) == SLOT_DONE)
+					continue;
+				/* A thread that exits with the signal still pending
+				 * (e.g. before glibc unblocked it) never answers and
+				 * needs nothing. */
+				int sent = SLOT_SENT;
+				if (syscall(SYS_tgkill, pid, slots[i].tid, 0) < 0 && errno == ESRCH &&
+				    atomic_compare_exchange_strong(&slots[i].state, &sent, SLOT_DONE))
+					continue;
+				pending++;
+			}
 			if (!pending || now_ms() > deadline)
 				break;
 			struct timespec ts = {0, 200 * 1000};
