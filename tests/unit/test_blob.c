@@ -271,10 +271,20 @@ static void b_partial(void)
 	keep_caps(&s[1], 0, 1);
 }
 
+/* The worked example of docs/capbin.md: keep only cap_net_bind_service
+ * in the bounding set, set no_new_privs. */
+static void b_demo(void)
+{
+	struct ir_stage *s = reset("demo", 1);
+	s->flags = CAPBIN_STAGE_BOUNDING | CAPBIN_STAGE_NNP;
+	s->bounding = BIT(CAP_NET_BIND_SERVICE);
+}
+
 static const struct {
 	const char *name;
 	void (*build)(void);
 } blobs[] = {
+	{"demo", b_demo},
 	{"ambient", b_ambient},   {"noambient", b_noambient}, {"bounding", b_bounding}, {"secbits", b_secbits},
 	{"noroot", b_noroot},     {"seccomp", b_seccomp},     {"ids", b_ids},           {"points", b_points},
 	{"trigger", b_trigger},   {"needraw", b_needraw},     {"nouser", b_nouser},     {"otherarch", b_otherarch},
