@@ -108,6 +108,9 @@ $(O)/libcapr.so.$(SOVERSION): $(RUNTIME_PIC_OBJ)
 	$(CC) $(LDFLAGS_ALL) -shared -Wl,-soname,libcapr.so.$(SOVERSION) -Wl,-z,now -Wl,-z,relro -o $@ $^ -lpthread
 	ln -sf libcapr.so.$(SOVERSION) $(O)/libcapr.so
 
+# capload looks for the preload object in $(LIBDIR)/capc and prints $(VERSION).
+$(O)/runtime/capload.o: CFLAGS_OWN += -DCAPC_LIBDIR='"$(LIBDIR)"' -DCAPC_VERSION='"$(VERSION)"'
+
 $(O)/capload: $(O)/runtime/capload.o $(O)/libcapr.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lpthread
 
