@@ -111,6 +111,9 @@ $(O)/libcapr.so.$(SOVERSION): $(RUNTIME_PIC_OBJ)
 	$(CC) $(LDFLAGS_ALL) -shared -Wl,-soname,libcapr.so.$(SOVERSION) -Wl,-z,now -Wl,-z,relro -o $@ $^ -lpthread
 	ln -sf libcapr.so.$(SOVERSION) $(O)/libcapr.so
 
+# capload looks for the preload object in $(LIBDIR)/capc and prints $(VERSION).
+$(O)/runtime/capload.o: CFLAGS_OWN += -DCAPC_LIBDIR='"$(LIBDIR)"' -DCAPC_VERSION='"$(VERSION)"'
+
 $(O)/capload: $(O)/runtime/capload.o $(O)/libcapr.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lpthread
 
@@ -140,6 +143,8 @@ $(O)/tests/%: tests/runtime/%.c $(O)/libcapr.a | $(O)/tests
 # Each unit test lists the objects it links in tests/unit/NAME.deps
 # (paths without .o, relative to the build directory: compiler/diag gen/parser ...).
 .SECONDEXPANSION:
+# (addprefix/addsuffix, not patsubst: in a pattern rule's prerequisites make
+# replaces the first % with the stem before the second expansion.)
 $(O)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $$(addprefix $(O)/,$$(addsuffix .o,$$(shell cat tests/unit/$$*.deps 2>/dev/null))) | $(O)/tests/unit
 	$(CC) $(CFLAGS_OWN) -o $@ $< $(filter %.o,$^) $(COMPILER_LIBS)
 

@@ -38,6 +38,8 @@ static int buf_reserve(struct buf *b, size_t more)
 
 static int buf_put(struct buf *b, const void *data, size_t n)
 {
+	if (n == 0)
+		return 0; /* an empty section's buffer is NULL: memcpy(p, NULL, 0) is undefined */
 	if (buf_reserve(b, n) < 0)
 		return -1;
 	memcpy(b->p + b->len, data, n);

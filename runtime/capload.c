@@ -1,0 +1,456 @@
+/* capload - apply a compiled policy's exec stage, then exec a command.
+ *
+ *     capload [--dry-run] [--verbose] [--] BLOB -- CMD [ARG...]
+ *
+ * Everything that can fail is done before the first privilege change:
+ * the blob is loaded and validated, CMD is looked up, a policy with later
+ * stages is copied into a sealed memfd for the program (CAPR_POLICY_FD),
+ * and a policy with triggered stages gets the preload object into
+ * LD_PRELOAD after checking that the loader will honour it for CMD. Then
+ * the exec stage is applied and CMD is exec'd. Any failure: a message
+ * "capload: STEP: REASON" on stderr, exit status 127, CMD never runs.
+ * See man/capload.1.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "capr_internal.h"
+
+#ifndef CAPC_VERSION
+#define CAPC_VERSION "1.0.0"
+#endif
+#ifndef CAPC_LIBDIR
+#define CAPC_LIBDIR "/usr/local/lib"
+#endif
+#define PRELOAD_NAME "capr_preload.so"
+#define EXIT_FAIL 127
+
+static bool verbose;
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: capload [--dry-run] [--verbose] [--] BLOB -- CMD [ARG...]\n"
+		     "       capload --help | --version\n"
+		     "\n"
+		     "Apply the exec stage of the compiled policy BLOB (.capbin) to this process,\n"
+		     "then execute CMD. Later stages are handed to CMD (CAPR_POLICY_FD, and the\n"
+		     "preload object for triggered stages). On any error nothing runs: exit 127.\n"
+		     "\n"
+		     "  --dry-run   print the steps the exec stage would take, change nothing,\n"
+		     "              do not run CMD\n"
+		     "  --verbose   print each step as it is applied\n");
+}
+
+static void die(const char *step, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+static void die(const char *step, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "capload: %s: ", step);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_FAIL);
+}
+
+static void note(const char *step, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(const char *step, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	fprintf(stderr, "capload: %s: ", step);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---------------------------------------------------------------- command lookup */
+
+static bool is_exec_file(const char *path, int *why)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		*why = errno;
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = S_ISDIR(st.st_mode) ? EISDIR : EACCES;
+		return false;
+	}
+	if (access(path, X_OK) < 0 || !(st.st_mode & 0111)) {
+		*why = EACCES;
+		return false;
+	}
+	return true;
+}
+
+/* CMD as execvp(3) would find it: a name with a slash is used as is,
+ * anything else is searched in $PATH (default /bin:/usr/bin). */
+static char *find_command(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	int why = ENOENT, e;
+
+	if (!*cmd)
+		die("exec", "empty command name");
+	if (strchr(cmd, '/')) {
+		if (!is_exec_file(cmd, &why))
+			die("exec", "%s: %s", cmd, strerror(why));
+		char *r = strdup(cmd);
+		if (!r)
+			die("exec", "out of memory");
+		return r;
+	}
+	if (!path)
+		path = "/bin:/usr/bin";
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t dl = (size_t)(end - p);
+		char *cand;
+
+		if (asprintf(&cand, "%.*s%s%s", (int)dl, p, dl ? "/" : "", cmd) < 0)
+			die("exec", "out of memory");
+		if (is_exec_file(cand, &e))
+			return cand;
+		if (e == EACCES)
+			why = EACCES; /* found but not executable: execvp reports that */
+		free(cand);
+		if (!*end)
+			break;
+		p = end;
+	}
+	die("exec", "%s: %s (searched PATH=%s)", cmd, why == EACCES ? "permission denied" : "command not found", path);
+}
+
+/* ---------------------------------------------------------------- preload checks */
+
+/* The loader honours LD_PRELOAD only for a dynamically linked program that
+ * does not run with AT_SECURE. Returns NULL when cmd qualifies, else why
+ * not (static buffer). Scripts: their interpreter is what gets loaded. */
+static const char *not_preloadable(const char *cmd, int depth)
+{
+	static char why[PATH_MAX + 128];
+	unsigned char hdr[256];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (depth > 4) {
+		snprintf(why, sizeof why, "%s: too many levels of #! interpreters", cmd);
+		return why;
+	}
+	if (stat(cmd, &st) < 0) {
+		snprintf(why, sizeof why, "%s: %s", cmd, strerror(errno));
+		return why;
+	}
+	if (st.st_mode & (S_ISUID | S_ISGID)) {
+		snprintf(why, sizeof why,
+			 "%s is set-%s-ID: the loader ignores LD_PRELOAD for it (AT_SECURE), so its triggered stages could not be applied",
+			 cmd, (st.st_mode & S_ISUID) ? "user" : "group");
+		return why;
+	}
+	if (getxattr(cmd, "security.capability", NULL, 0) >= 0) {
+		snprintf(why, sizeof why,
+			 "%s has file capabilities: the loader ignores LD_PRELOAD for it (AT_SECURE), so its triggered stages could not be applied",
+			 cmd);
+		return why;
+	}
+	fd = open(cmd, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, sizeof why, "%s: cannot read it to check how it is linked: %s", cmd, strerror(errno));
+		return why;
+	}
+	n = pread(fd, hdr, sizeof hdr, 0);
+	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!') {
+		char interp[sizeof hdr];
+		size_t i = 2, j = 0;
+		close(fd);
+		while (i < (size_t)n && (hdr[i] == ' ' || hdr[i] == '\t'))
+			i++;
+		while (i < (size_t)n && hdr[i] != ' ' && hdr[i] != '\t' && hdr[i] != '\n' && hdr[i] != '\0')
+			interp[j++] = (char)hdr[i++];
+		interp[j] = '\0';
+		if (!j || interp[0] != '/') {
+			snprintf(why, sizeof why, "%s: cannot tell its #! interpreter", cmd);
+			return why;
+		}
+		return not_preloadable(interp, depth + 1);
+	}
+	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(hdr, ELFMAG, SELFMAG) != 0) {
+		close(fd);
+		snprintf(why, sizeof why, "%s is neither an ELF program nor a #! script: cannot tell whether it is dynamically linked",
+			 cmd);
+		return why;
+	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const int native_data = ELFDATA2LSB;
+#else
+	const int native_data = ELFDATA2MSB;
+#endif
+	if (hdr[EI_DATA] != native_data) {
+		close(fd);
+		snprintf(why, sizeof why, "%s is an ELF file for another byte order", cmd);
+		return why;
+	}
+	bool interp_found = false, ok = false;
+	if (hdr[EI_CLASS] == ELFCLASS64) {
+		Elf64_Ehdr eh;
+		memcpy(&eh, hdr, sizeof eh);
+		ok = eh.e_phentsize == sizeof(Elf64_Phdr);
+		for (unsigned i = 0; ok && i < eh.e_phnum; i++) {
+			Elf64_Phdr ph;
+			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != sizeof ph) {
+				ok = false;
+				break;
+			}
+			if (ph.p_type == PT_INTERP)
+				interp_found = true;
+		}
+	} else if (hdr[EI_CLASS] == ELFCLASS32) {
+		Elf32_Ehdr eh;
+		memcpy(&eh, hdr, sizeof eh);
+		ok = eh.e_phentsize == sizeof(Elf32_Phdr);
+		for (unsigned i = 0; ok && i < eh.e_phnum; i++) {
+			Elf32_Phdr ph;
+			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != sizeof ph) {
+				ok = false;
+				break;
+			}
+			if (ph.p_type == PT_INTERP)
+				interp_found = true;
+		}
+	}
+	close(fd);
+	if (!ok) {
+		snprintf(why, sizeof why, "%s: cannot read its ELF program headers", cmd);
+		return why;
+	}
+	if (!interp_found) {
+		snprintf(why, sizeof why,
+			 "%s is statically linked (no PT_INTERP): the preload object cannot be loaded into it, so its triggered stages could not be applied",
+			 cmd);
+		return why;
+	}
+	return NULL;
+}
+
+/* capr_preload.so next to capload's own executable (a build tree), else
+ * in $(LIBDIR)/capc. */
+static char *find_preload(void)
+{
+	char self[PATH_MAX], *path;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			if (asprintf(&path, "%s/%s", self, PRELOAD_NAME) < 0)
+				die("preload", "out of memory");
+			if (access(path, R_OK) == 0)
+				return path;
+			free(path);
+		}
+	}
+	if (access(CAPC_LIBDIR "/capc/" PRELOAD_NAME, R_OK) == 0) {
+		path = strdup(CAPC_LIBDIR "/capc/" PRELOAD_NAME);
+		if (!path)
+			die("preload", "out of memory");
+		return path;
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- handing the policy over */
+
+static int policy_memfd(const capr_policy *pol)
+{
+	int fd = memfd_create("capr-policy", MFD_ALLOW_SEALING);
+	size_t off = 0;
+
+	if (fd < 0)
+		die("policy", "memfd_create: %s", strerror(errno));
+	while (off < pol->len) {
+		ssize_t n = write(fd, pol->blob + off, pol->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("policy", "writing the memfd: %s", n < 0 ? strerror(errno) : "short write");
+		off += (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+		die("policy", "sealing the memfd: %s", strerror(errno));
+	int fl = fcntl(fd, F_GETFD);
+	if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+		die("policy", "clearing FD_CLOEXEC: %s", strerror(errno));
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	bool dry_run = false;
+	const char *blob = NULL;
+	int i = 1;
+
+	capr_log_prefix = "capload";
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("capload (capc) %s\n", CAPC_VERSION);
+			return 0;
+		} else if (strcmp(a, "--dry-run") == 0) {
+			dry_run = true;
+		} else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+			verbose = true;
+		} else if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "capload: usage: unknown option '%s'\n", a);
+			usage(stderr);
+			return EXIT_FAIL;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "capload: usage: no policy blob given\n");
+		usage(stderr);
+		return EXIT_FAIL;
+	}
+	blob = argv[i++];
+	if (i >= argc || strcmp(argv[i], "--") != 0) {
+		fprintf(stderr, "capload: usage: expected '--' and a command after the blob\n");
+		usage(stderr);
+		return EXIT_FAIL;
+	}
+	i++;
+	if (i >= argc) {
+		fprintf(stderr, "capload: usage: no command given after '--'\n");
+		usage(stderr);
+		return EXIT_FAIL;
+	}
+	char **cmdv = argv + i;
+
+	/* Load and validate everything first. */
+	struct capr_error err;
+	capr_policy *pol = capr_open(blob, &err);
+	if (!pol)
+		die(err.step, "%s", err.msg);
+	if (pol->kind != CAPBIN_KIND_SERVICE)
+		die("blob", "%s is a session policy: pam_capc applies it, not capload", blob);
+
+	bool has_exec = pol->nstages && pol->stages[0].trigger == CAPBIN_TRIGGER_EXEC;
+	bool has_later = false, has_trigger = false;
+	for (size_t s = 0; s < pol->nstages; s++) {
+		unsigned t = pol->stages[s].trigger;
+		if (t != CAPBIN_TRIGGER_EXEC)
+			has_later = true;
+		if (t == CAPBIN_TRIGGER_SETUID || t == CAPBIN_TRIGGER_SETGID || t == CAPBIN_TRIGGER_LISTEN ||
+		    t == CAPBIN_TRIGGER_CHROOT)
+			has_trigger = true;
+	}
+	note("blob", "%s: service '%s', %zu stage%s", blob, pol->name, pol->nstages, pol->nstages == 1 ? "" : "s");
+
+	char *cmd = find_command(cmdv[0]);
+	note("exec", "command %s", cmd);
+
+	char *preload = NULL;
+	if (has_trigger) {
+		const char *why = not_preloadable(cmd, 0);
+		if (why)
+			die("preload", "%s", why);
+		preload = find_preload();
+		if (!preload)
+			die("preload",
+			    "the policy has triggered stages (setuid/setgid/listen/chroot) and %s was found neither next to capload nor in %s/capc",
+			    PRELOAD_NAME, CAPC_LIBDIR);
+	}
+
+	if (dry_run) {
+		capr_set_dry_run_stream(stderr);
+		if (has_exec && capr_enter_policy(pol, "exec", CAPR_DRY_RUN | CAPR_FROM_CAPLOAD, &err) < 0)
+			die(err.step, "%s", err.msg);
+		if (!has_exec)
+			fprintf(stderr, "capload: dry-run: stage: the policy has no exec stage\n");
+		if (has_later)
+			fprintf(stderr, "capload: dry-run: policy: hand the blob to the program as CAPR_POLICY_FD (sealed memfd)\n");
+		if (preload)
+			fprintf(stderr, "capload: dry-run: preload: LD_PRELOAD=%s\n", preload);
+		fprintf(stderr, "capload: dry-run: exec: %s (not run)\n", cmd);
+		free(preload);
+		free(cmd);
+		capr_close(pol);
+		return 0;
+	}
+
+	/* Prepare the hand-over while every syscall is still allowed. */
+	if (has_later) {
+		char num[16];
+		int fd = policy_memfd(pol);
+		snprintf(num, sizeof num, "%d", fd);
+		if (setenv("CAPR_POLICY_FD", num, 1) < 0)
+			die("policy", "setenv: %s", strerror(errno));
+		note("policy", "handed to the program as CAPR_POLICY_FD=%d (sealed memfd)", fd);
+	} else {
+		unsetenv("CAPR_POLICY_FD");
+	}
+	if (preload) {
+		const char *old = getenv("LD_PRELOAD");
+		char *v;
+		if (asprintf(&v, "%s%s%s", preload, old && *old ? ":" : "", old && *old ? old : "") < 0)
+			die("preload", "out of memory");
+		if (setenv("LD_PRELOAD", v, 1) < 0)
+			die("preload", "setenv: %s", strerror(errno));
+		note("preload", "LD_PRELOAD=%s", v);
+		free(v);
+		free(preload);
+	}
+
+	if (has_exec) {
+		unsigned fl = CAPR_RETURN_PARTIAL | CAPR_FROM_CAPLOAD | (verbose ? CAPR_VERBOSE_INTERNAL : 0);
+		if (capr_enter_policy(pol, "exec", fl, &err) < 0)
+			die(err.step, "%s", err.msg);
+	} else {
+		note("stage", "the policy has no exec stage");
+	}
+
+	note("exec", "%s", cmd);
+	fflush(NULL);
+	execv(cmd, cmdv);
+	if (errno == ENOEXEC) {
+		/* As execvp: a file without #! is a shell script. */
+		size_t n = 0;
+		while (cmdv[n])
+			n++;
+		char **shv = calloc(n + 2, sizeof *shv);
+		if (shv) {
+			shv[0] = (char *)"sh";
+			shv[1] = cmd;
+			for (size_t k = 1; k <= n; k++)
+				shv[k + 1] = cmdv[k];
+			execv("/bin/sh", shv);
+		}
+		errno = ENOEXEC;
+	}
+	die("exec", "%s: %s", cmd, strerror(errno));
+}

@@ -1,0 +1,742 @@
+/* capr_apply.c - applying one stage to the calling process.
+ *
+ * The order of the steps is forced by the kernel; each step says why it
+ * sits where it does. In short:
+ *
+ *   0. plan      resolve names, read the current state, compute every
+ *                target, check it can be reached. Nothing changes before
+ *                this step has succeeded, so its errors leave the process
+ *                as it was.
+ *   1. bounding  PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set,
+ *                which the uid switch (3) and capset (4) may remove.
+ *   2. securebits / keep_caps   PR_SET_SECUREBITS needs CAP_SETPCAP too,
+ *                and keep_caps must be set before setresuid or the kernel
+ *                clears the permitted set when the process leaves uid 0.
+ *   3. identity  setgroups, setresgid, setresuid in that order: after
+ *                setresuid the process could no longer change its groups.
+ *                glibc applies each to every thread.
+ *   4. capset    after the switch, which cleared the effective set.
+ *   5. ambient   after the switch (which clears it) and after capset (a
+ *                raised ambient cap must be permitted and inheritable).
+ *   6. verify    read everything back: a difference is an error.
+ *   7. no_new_privs
+ *   8. seccomp   last: the filter may deny the very syscalls used above.
+ *                TSYNC puts it on every thread at once.
+ *
+ * Steps 1-2 and 4-7 run on every thread (capr_threads.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "capr_internal.h"
+
+#define BIT(c) (UINT64_C(1) << (c))
+
+struct plan {
+	const struct capr_stage *st;
+	unsigned flags; /* CAPR_* of the call */
+	unsigned last_cap;
+	uint64_t valid; /* caps 0..last_cap */
+	uint64_t unknown; /* or-mask bits above last_cap: ignored */
+	/* state at step 0 */
+	uint64_t prm0, eff0, inh0, bnd0, amb0;
+	unsigned sb0;
+	int nnp0;
+	int ambient_ok; /* the kernel has ambient capabilities */
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+	/* identity */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	size_t ngroups;
+	/* what the kernel leaves after setresuid */
+	uint64_t prm_sw, eff_sw, amb_sw;
+	/* targets */
+	uint64_t bnd_t, prm_t, eff_t, inh_t, amb_t;
+	unsigned sb_t;
+	int nnp_t;
+	int tmp_keepcaps; /* set keep_caps for the switch, clear it after */
+};
+
+static int read_last_cap(unsigned *last, struct capr_error *err)
+{
+	char buf[16] = "";
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n > 0) {
+			char *end;
+			buf[n] = '\0';
+			unsigned long v = strtoul(buf, &end, 10);
+			if (end != buf && v < 1024) {
+				*last = (unsigned)v;
+				goto check;
+			}
+		}
+	}
+	/* No /proc: probe the bounding set as libcap does. */
+	{
+		unsigned c = 0;
+		while (c < 1024 && prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) >= 0)
+			c++;
+		if (prctl(PR_CAPBSET_READ, 0, 0, 0, 0) < 0) {
+			capr_seterr(err, errno, "caps", "cannot read /proc/sys/kernel/cap_last_cap nor the bounding set: %s",
+				    strerror(errno));
+			return -1;
+		}
+		*last = c;
+	}
+check:
+	if (*last > 63) {
+		capr_seterr(err, EOVERFLOW, "caps",
+			    "this kernel has capabilities up to %u; the blob format only describes 0..63", *last);
+		return -1;
+	}
+	return 0;
+}
+
+static char *name_buf(size_t *len)
+{
+	long n = sysconf(_SC_GETPW_R_SIZE_MAX);
+	*len = n > 0 ? (size_t)n : 16384;
+	return malloc(*len);
+}
+
+/* A user name to uid and primary gid. */
+static int lookup_user(const char *name, uid_t *uid, gid_t *gid, struct capr_error *err)
+{
+	struct passwd pw, *res = NULL;
+	size_t len;
+	char *buf = name_buf(&len);
+	int e;
+
+	for (;;) {
+		if (!buf) {
+			capr_seterr(err, ENOMEM, "user", "out of memory");
+			return -1;
+		}
+		e = getpwnam_r(name, &pw, buf, len, &res);
+		if (e != ERANGE || len > (1u << 20))
+			break;
+		len *= 2;
+		char *nb = realloc(buf, len);
+		if (!nb)
+			free(buf);
+		buf = nb;
+	}
+	free(buf);
+	if (!res) {
+		if (e)
+			capr_seterr(err, e, "user", "cannot look up user '%s': %s", name, strerror(e));
+		else
+			capr_seterr(err, ENOENT, "user", "no such user '%s'", name);
+		return -1;
+	}
+	*uid = pw.pw_uid;
+	*gid = pw.pw_gid;
+	return 0;
+}
+
+static int lookup_uid_gid(uid_t uid, gid_t *gid, struct capr_error *err)
+{
+	struct passwd pw, *res = NULL;
+	size_t len;
+	char *buf = name_buf(&len);
+	int e;
+
+	if (!buf) {
+		capr_seterr(err, ENOMEM, "group", "out of memory");
+		return -1;
+	}
+	e = getpwuid_r(uid, &pw, buf, len, &res);
+	free(buf);
+	if (!res) {
+		capr_seterr(err, e ? e : ENOENT, "group",
+			    "uid %u has no passwd entry, so it has no primary group to switch to", (unsigned)uid);
+		return -1;
+	}
+	*gid = pw.pw_gid;
+	return 0;
+}
+
+static int lookup_group(const char *name, gid_t *gid, struct capr_error *err)
+{
+	struct group gr, *res = NULL;
+	size_t len;
+	char *buf = name_buf(&len);
+	int e;
+
+	for (;;) {
+		if (!buf) {
+			capr_seterr(err, ENOMEM, "group", "out of memory");
+			return -1;
+		}
+		e = getgrnam_r(name, &gr, buf, len, &res);
+		if (e != ERANGE || len > (1u << 24))
+			break;
+		len *= 2;
+		char *nb = realloc(buf, len);
+		if (!nb)
+			free(buf);
+		buf = nb;
+	}
+	free(buf);
+	if (!res) {
+		if (e)
+			capr_seterr(err, e, "group", "cannot look up group '%s': %s", name, strerror(e));
+		else
+			capr_seterr(err, ENOENT, "group", "no such group '%s'", name);
+		return -1;
+	}
+	*gid = gr.gr_gid;
+	return 0;
+}
+
+static int resolve_gid(const struct capr_id *id, gid_t primary, int have_primary, gid_t *out,
+		       struct capr_error *err)
+{
+	if (id->name)
+		return lookup_group(id->name, out, err);
+	if (id->id == CAPBIN_ID_USER_PRIMARY) {
+		if (!have_primary) {
+			capr_seterr(err, EINVAL, "group", "the user's primary group without a user");
+			return -1;
+		}
+		*out = primary;
+		return 0;
+	}
+	*out = id->id;
+	return 0;
+}
+
+/* What setresuid(uid, uid, uid) does to the capability sets: the kernel's
+ * cap_emulate_setxuid(), skipped under SECBIT_NO_SETUID_FIXUP. */
+static void simulate_setuid(struct plan *p, unsigned secbits)
+{
+	bool had_root = p->ruid == 0 || p->euid == 0 || p->suid == 0;
+
+	p->prm_sw = p->prm0;
+	p->eff_sw = p->eff0;
+	p->amb_sw = p->amb0;
+	if (!(p->st->flags & CAPBIN_STAGE_USER) || (secbits & CAPBIN_SECBIT_NO_SETUID_FIXUP))
+		return;
+	if (had_root && p->uid != 0) {
+		if (!(secbits & CAPBIN_SECBIT_KEEP_CAPS)) {
+			p->prm_sw = 0;
+			p->eff_sw = 0;
+		}
+		p->amb_sw = 0;
+	}
+	if (p->euid == 0 && p->uid != 0)
+		p->eff_sw = 0;
+	if (p->euid != 0 && p->uid == 0)
+		p->eff_sw = p->prm_sw;
+}
+
+static const char *capname(unsigned c)
+{
+	static __thread char buf[16];
+	return capr_cap_name(c, buf, sizeof buf);
+}
+
+static int lowest(uint64_t m)
+{
+	return __builtin_ctzll(m);
+}
+
+static int plan_caps_error(struct capr_error *err, const char *step, const char *before, uint64_t bad,
+			   const char *after)
+{
+	char list[200];
+	capr_format_caps(bad, list, sizeof list);
+	capr_seterr(err, EPERM, step, "%s%s%s", before, list, after);
+	return -1;
+}
+
+/* Step 0. */
+static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flags, struct capr_error *err)
+{
+	const unsigned f = st->flags;
+	gid_t primary = 0;
+	int have_primary = 0;
+	long v;
+
+	memset(p, 0, sizeof *p);
+	p->st = st;
+	p->flags = flags;
+
+	if (read_last_cap(&p->last_cap, err) < 0)
+		return -1;
+	p->valid = p->last_cap == 63 ? ~UINT64_C(0) : BIT(p->last_cap + 1) - 1;
+	if (capr_capget(0, &p->eff0, &p->prm0, &p->inh0) < 0) {
+		capr_seterr(err, errno, "caps", "capget: %s", strerror(errno));
+		return -1;
+	}
+	p->ambient_ok = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0) >= 0;
+	for (unsigned c = 0; c <= p->last_cap; c++) {
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			p->bnd0 |= BIT(c);
+		if (p->ambient_ok && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+			p->amb0 |= BIT(c);
+	}
+	v = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+	if (v < 0) {
+		capr_seterr(err, errno, "securebits", "PR_GET_SECUREBITS: %s", strerror(errno));
+		return -1;
+	}
+	p->sb0 = (unsigned)v;
+	p->nnp0 = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
+	getresuid(&p->ruid, &p->euid, &p->suid);
+	getresgid(&p->rgid, &p->egid, &p->sgid);
+
+	/* Names, resolved here where the blob runs. */
+	if (f & CAPBIN_STAGE_USER) {
+		if (st->user.name) {
+			if (lookup_user(st->user.name, &p->uid, &primary, err) < 0)
+				return -1;
+			have_primary = 1;
+		} else {
+			p->uid = st->user.id;
+		}
+	}
+	if (f & CAPBIN_STAGE_GROUP) {
+		bool need_primary = st->group.id == CAPBIN_ID_USER_PRIMARY && !st->group.name;
+		for (size_t g = 0; (f & CAPBIN_STAGE_GROUPS) && g < st->ngroups; g++)
+			if (!st->groups[g].name && st->groups[g].id == CAPBIN_ID_USER_PRIMARY)
+				need_primary = true;
+		if (need_primary && !have_primary) {
+			if (lookup_uid_gid(p->uid, &primary, err) < 0)
+				return -1;
+			have_primary = 1;
+		}
+		if (resolve_gid(&st->group, primary, have_primary, &p->gid, err) < 0)
+			return -1;
+	}
+	if ((f & CAPBIN_STAGE_GROUPS) && st->ngroups) {
+		p->groups = calloc(st->ngroups, sizeof *p->groups);
+		if (!p->groups) {
+			capr_seterr(err, ENOMEM, "groups", "out of memory");
+			return -1;
+		}
+		p->ngroups = st->ngroups;
+		for (size_t g = 0; g < st->ngroups; g++) {
+			if (!st->groups[g].name && st->groups[g].id == CAPBIN_ID_USER_PRIMARY && !have_primary &&
+			    (f & CAPBIN_STAGE_USER)) {
+				if (lookup_uid_gid(p->uid, &primary, err) < 0)
+					return -1;
+				have_primary = 1;
+			}
+			if (resolve_gid(&st->groups[g], primary, have_primary, &p->groups[g], err) < 0)
+				return -1;
+		}
+	}
+
+	/* Targets. Or-mask bits the kernel does not know cannot be raised. */
+	p->unknown = ((f & CAPBIN_STAGE_CAPS) ? st->prm_or | st->eff_or | st->inh_or : 0) |
+		     ((f & CAPBIN_STAGE_AMBIENT) ? st->amb_or : 0);
+	p->unknown &= ~p->valid;
+	p->bnd_t = (f & CAPBIN_STAGE_BOUNDING) ? p->bnd0 & st->bounding : p->bnd0;
+	p->sb_t = (f & CAPBIN_STAGE_SECUREBITS) ? (p->sb0 & ~st->securebits_mask) | st->securebits : p->sb0;
+	p->nnp_t = (f & CAPBIN_STAGE_NNP) ? 1 : p->nnp0;
+	if (f & CAPBIN_STAGE_CAPS) {
+		p->prm_t = ((p->prm0 & st->prm_and) | st->prm_or) & p->valid;
+		p->eff_t = ((p->eff0 & st->eff_and) | st->eff_or) & p->valid;
+		p->inh_t = ((p->inh0 & st->inh_and) | st->inh_or) & p->valid;
+	}
+	/* keep_caps for the switch: needed when the stage leaves uid 0 and
+	 * keeps capabilities, unless its securebits already keep them. */
+	if ((f & CAPBIN_STAGE_USER) && (f & CAPBIN_STAGE_CAPS) && p->prm_t && p->uid != 0 &&
+	    (p->ruid == 0 || p->euid == 0 || p->suid == 0) &&
+	    !(p->sb_t & (CAPBIN_SECBIT_NO_SETUID_FIXUP | CAPBIN_SECBIT_KEEP_CAPS))) {
+		if (p->sb_t & CAPBIN_SECBIT_KEEP_CAPS_LOCKED)
+			return capr_seterr(err, EPERM, "securebits",
+					   "keep_caps_locked without keep_caps or no_setuid_fixup: the switch to uid %u would clear the permitted set",
+					   (unsigned)p->uid),
+			       -1;
+		p->tmp_keepcaps = 1;
+	}
+	simulate_setuid(p, p->sb_t | (p->tmp_keepcaps ? CAPBIN_SECBIT_KEEP_CAPS : 0));
+	if (!(f & CAPBIN_STAGE_CAPS)) {
+		p->prm_t = p->prm_sw;
+		p->eff_t = p->eff_sw;
+		p->inh_t = p->inh0;
+	}
+	if (f & CAPBIN_STAGE_AMBIENT)
+		p->amb_t = ((p->amb0 & st->amb_and) | st->amb_or) & p->valid;
+	else
+		p->amb_t = p->amb_sw & p->prm_t & p->inh_t;
+
+	/* Feasibility, in step order. */
+	if ((p->bnd0 & ~p->bnd_t) && !(p->eff0 & BIT(CAP_SETPCAP)))
+		return capr_seterr(err, EPERM, "bounding",
+				   "dropping from the bounding set needs cap_setpcap in the effective set"),
+		       -1;
+	if (p->sb_t != p->sb0) {
+		unsigned locked = (p->sb0 & 0xaau) >> 1, changed = p->sb0 ^ p->sb_t;
+		char a[120], b[120];
+		capr_format_secbits(p->sb0, a, sizeof a);
+		capr_format_secbits(p->sb_t, b, sizeof b);
+		if ((locked & changed) || (p->sb0 & 0xaau & ~p->sb_t))
+			return capr_seterr(err, EPERM, "securebits", "cannot change locked securebits: %s -> %s", a, b), -1;
+		if (!(p->eff0 & BIT(CAP_SETPCAP)))
+			return capr_seterr(err, EPERM, "securebits",
+					   "setting securebits (%s) needs cap_setpcap in the effective set", b),
+			       -1;
+	}
+	if ((f & CAPBIN_STAGE_GROUPS) && !(p->eff0 & BIT(CAP_SETGID)))
+		return capr_seterr(err, EPERM, "setgroups", "needs cap_setgid in the effective set"), -1;
+	if ((f & CAPBIN_STAGE_GROUP) && !(p->eff0 & BIT(CAP_SETGID)) && p->gid != p->rgid && p->gid != p->egid &&
+	    p->gid != p->sgid)
+		return capr_seterr(err, EPERM, "setresgid", "switching to gid %u needs cap_setgid in the effective set",
+				   (unsigned)p->gid),
+		       -1;
+	if ((f & CAPBIN_STAGE_USER) && !(p->eff0 & BIT(CAP_SETUID)) && p->uid != p->ruid && p->uid != p->euid &&
+	    p->uid != p->suid)
+		return capr_seterr(err, EPERM, "setresuid", "switching to uid %u needs cap_setuid in the effective set",
+				   (unsigned)p->uid),
+		       -1;
+	if (f & CAPBIN_STAGE_CAPS) {
+		uint64_t bad = p->prm_t & ~p->prm0;
+		if (bad) {
+			capr_seterr(err, EPERM, "capset", "%s is not in the permitted set (%s must start with it)",
+				    capname((unsigned)lowest(bad)), (flags & CAPR_FROM_CAPLOAD) ? "capload" : "the process");
+			return -1;
+		}
+		if ((bad = p->prm_t & ~p->prm_sw))
+			return plan_caps_error(err, "capset", "the uid switch would clear ", bad, " from the permitted set");
+		if ((bad = p->eff_t & ~p->prm_t))
+			return plan_caps_error(err, "capset", "", bad, " would be effective but not permitted");
+		if ((bad = p->inh_t & ~(p->inh0 | p->bnd_t)))
+			return plan_caps_error(err, "capset", "", bad, " cannot become inheritable: not in the bounding set");
+		if (!(p->eff_sw & BIT(CAP_SETPCAP)) && (bad = p->inh_t & ~(p->inh0 | p->prm_sw)))
+			return plan_caps_error(err, "capset", "", bad, " cannot become inheritable: not in the permitted set");
+	}
+	if (f & CAPBIN_STAGE_AMBIENT) {
+		uint64_t bad = p->amb_t & ~(p->prm_t & p->inh_t);
+		uint64_t raise = p->amb_t & ~(p->amb_sw & p->prm_t & p->inh_t);
+		if (bad)
+			return plan_caps_error(err, "ambient", "", bad, " cannot be ambient: it must be permitted and inheritable");
+		if (raise && !p->ambient_ok)
+			return capr_seterr(err, EINVAL, "ambient", "this kernel has no ambient capabilities"), -1;
+		if (raise && (p->sb_t & CAPBIN_SECBIT_NO_CAP_AMBIENT_RAISE))
+			return plan_caps_error(err, "ambient", "securebit no_cap_ambient_raise forbids raising ", raise, "");
+	}
+	if ((f & CAPBIN_STAGE_SECCOMP) && !st->filter)
+		return capr_seterr(err, ENOEXEC, "seccomp", "no filter for this architecture"), -1;
+	if ((f & CAPBIN_STAGE_SECCOMP) && !p->nnp_t && !(p->eff_t & BIT(CAP_SYS_ADMIN)))
+		return capr_seterr(err, EACCES, "seccomp",
+				   "installing a filter needs no_new_privs or cap_sys_admin in the effective set"),
+		       -1;
+
+	/* Every other thread must be reachable and able to do the same. */
+	return capr_threads_precheck((f & CAPBIN_STAGE_CAPS) ? p->prm_t : 0,
+				     ((p->bnd0 & ~p->bnd_t) || p->sb_t != p->sb0) ? BIT(CAP_SETPCAP) : 0, err);
+}
+
+/* ---------------------------------------------------------------- narration */
+
+static void say(const struct plan *p, const char *step, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(const struct plan *p, const char *step, const char *fmt, ...)
+{
+	FILE *out = capr_log_stream();
+	va_list ap;
+
+	fprintf(out, "%s: %s%s: ", capr_log_prefix, (p->flags & CAPR_DRY_RUN) ? "dry-run: " : "", step);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+	fflush(out);
+}
+
+static const char *id_desc(const struct capr_id *id, unsigned value, char *buf, size_t len)
+{
+	if (id->name)
+		snprintf(buf, len, "%u (%s)", value, id->name);
+	else if (id->id == CAPBIN_ID_USER_PRIMARY)
+		snprintf(buf, len, "%u (the user's primary group)", value);
+	else
+		snprintf(buf, len, "%u", value);
+	return buf;
+}
+
+enum step {
+	S_PLAN,
+	S_BOUNDING,
+	S_SECUREBITS,
+	S_SETGROUPS,
+	S_SETRESGID,
+	S_SETRESUID,
+	S_CAPSET,
+	S_AMBIENT,
+	S_VERIFY,
+	S_NNP,
+	S_SECCOMP,
+};
+
+static void narrate(const struct plan *p, enum step s)
+{
+	const struct capr_stage *st = p->st;
+	const unsigned f = st->flags;
+	char a[1024], b[1024], c[256];
+
+	switch (s) {
+	case S_PLAN:
+		say(p, "stage", "'%s' (trigger %s), pid %d", st->point, capr_trigger_name(st->trigger), (int)getpid());
+		if (p->unknown) {
+			capr_format_caps(p->unknown, a, sizeof a);
+			say(p, "caps", "ignoring %s: not known to this kernel (cap_last_cap %u)", a, p->last_cap);
+		}
+		break;
+	case S_BOUNDING:
+		if (!(f & CAPBIN_STAGE_BOUNDING))
+			return;
+		capr_format_caps(p->bnd0 & ~p->bnd_t, a, sizeof a);
+		capr_format_caps(p->bnd_t, b, sizeof b);
+		say(p, "bounding", "drop %s; keep %s", a, b);
+		break;
+	case S_SECUREBITS:
+		if (f & CAPBIN_STAGE_SECUREBITS) {
+			capr_format_secbits(p->sb0, a, sizeof a);
+			capr_format_secbits(p->sb_t, b, sizeof b);
+			say(p, "securebits", "%s -> %s", a, b);
+		}
+		if (p->tmp_keepcaps)
+			say(p, "keep_caps", "set until the switch to uid %u (capabilities are kept)", (unsigned)p->uid);
+		break;
+	case S_SETGROUPS:
+		if (!(f & CAPBIN_STAGE_GROUPS))
+			return;
+		if (!p->ngroups) {
+			say(p, "setgroups", "clear the supplementary groups");
+			return;
+		}
+		a[0] = '\0';
+		for (size_t g = 0, used = 0; g < p->ngroups && used < sizeof a; g++) {
+			int n = snprintf(a + used, sizeof a - used, "%s%s", g ? ", " : "",
+					 id_desc(&st->groups[g], p->groups[g], c, sizeof c));
+			if (n > 0)
+				used += (size_t)n;
+		}
+		say(p, "setgroups", "%s", a);
+		break;
+	case S_SETRESGID:
+		if (f & CAPBIN_STAGE_GROUP)
+			say(p, "setresgid", "%u -> %s", (unsigned)p->egid, id_desc(&st->group, p->gid, c, sizeof c));
+		break;
+	case S_SETRESUID:
+		if (f & CAPBIN_STAGE_USER)
+			say(p, "setresuid", "%u -> %s", (unsigned)p->euid, id_desc(&st->user, p->uid, c, sizeof c));
+		break;
+	case S_CAPSET:
+		if (f & CAPBIN_STAGE_CAPS) {
+			capr_format_caps(p->prm_t, a, sizeof a);
+			capr_format_caps(p->eff_t, b, sizeof b);
+			capr_format_caps(p->inh_t, c, sizeof c);
+			say(p, "capset", "permitted %s; effective %s; inheritable %s", a, b, c);
+		}
+		if (p->tmp_keepcaps && !(p->sb_t & CAPBIN_SECBIT_KEEP_CAPS))
+			say(p, "keep_caps", "clear");
+		break;
+	case S_AMBIENT:
+		if (!(f & CAPBIN_STAGE_AMBIENT))
+			return;
+		capr_format_caps(p->amb_t, a, sizeof a);
+		say(p, "ambient", "%s%s", p->amb_t ? "raise " : "clear: ", a);
+		break;
+	case S_VERIFY:
+		say(p, "verify", "read back the sets, securebits and no_new_privs of every thread");
+		break;
+	case S_NNP:
+		if (f & CAPBIN_STAGE_NNP)
+			say(p, "no_new_privs", "set");
+		break;
+	case S_SECCOMP:
+		if (f & CAPBIN_STAGE_SECCOMP)
+			say(p, "seccomp", "install the %s filter (%zu instructions) on every thread (TSYNC%s)",
+			    capr_arch_name(capr_native_audit_arch(), c, sizeof c), st->filter_len,
+			    (st->seccomp_flags & CAPBIN_SECCOMP_LOG) ? ", LOG" : "");
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- apply */
+
+static int run_phase(const struct plan *p, const struct capr_twork *w, int *changed, struct capr_error *err)
+{
+	struct capr_tresult r;
+
+	/* This thread first: its errors are the clearest. */
+	capr_twork_run(w, &r);
+	if (r.changed)
+		*changed = 1;
+	if (r.step != CAPR_T_OK) {
+		capr_tresult_error(&r, 0, err);
+		return -1;
+	}
+	(void)p;
+	return capr_threads_broadcast(w, err, changed);
+}
+
+static int fail_errno(struct capr_error *err, const char *step, const char *what, unsigned v)
+{
+	int e = errno;
+	capr_seterr(err, e, step, "%s %u: %s", what, v, strerror(e));
+	return -1;
+}
+
+int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, struct capr_error *err)
+{
+	const struct capr_stage *st = &pol->stages[i];
+	const unsigned f = st->flags;
+	const bool verbose = (flags & (CAPR_VERBOSE_INTERNAL | CAPR_DRY_RUN)) != 0;
+	struct capr_twork w;
+	struct plan p;
+	int changed = 0;
+	int rc = -1;
+
+	/* 0. Plan: nothing has changed if this fails. */
+	if (plan_stage(&p, st, flags, err) < 0)
+		goto out;
+	if (flags & CAPR_DRY_RUN) {
+		for (enum step s = S_PLAN; s <= S_SECCOMP; s++)
+			narrate(&p, s);
+		rc = 0;
+		goto out;
+	}
+	if (verbose)
+		narrate(&p, S_PLAN);
+
+	/* 1-2. Bounding set, securebits, keep_caps: while CAP_SETPCAP is
+	 * effective and before the uid switch, on every thread. */
+	memset(&w, 0, sizeof w);
+	w.phase = CAPR_PHASE_PRE;
+	w.last_cap = p.last_cap;
+	w.bnd_drop = (f & CAPBIN_STAGE_BOUNDING) ? p.valid & ~st->bounding : 0;
+	w.set_secbits = (f & CAPBIN_STAGE_SECUREBITS) != 0;
+	w.secbits = p.sb_t;
+	w.set_keepcaps = p.tmp_keepcaps;
+	if (w.bnd_drop || w.set_secbits || w.set_keepcaps) {
+		if (verbose) {
+			narrate(&p, S_BOUNDING);
+			narrate(&p, S_SECUREBITS);
+		}
+		if (run_phase(&p, &w, &changed, err) < 0)
+			goto out;
+	}
+
+	/* 3. Identity: groups, gid, uid (glibc applies each to all threads). */
+	if (f & CAPBIN_STAGE_GROUPS) {
+		if (verbose)
+			narrate(&p, S_SETGROUPS);
+		if (setgroups(p.ngroups, p.groups) < 0) {
+			fail_errno(err, "setgroups", "count", (unsigned)p.ngroups);
+			goto out;
+		}
+		changed = 1;
+	}
+	if (f & CAPBIN_STAGE_GROUP) {
+		if (verbose)
+			narrate(&p, S_SETRESGID);
+		if (setresgid(p.gid, p.gid, p.gid) < 0) {
+			fail_errno(err, "setresgid", "to gid", (unsigned)p.gid);
+			goto out;
+		}
+		changed = 1;
+	}
+	if (f & CAPBIN_STAGE_USER) {
+		if (verbose)
+			narrate(&p, S_SETRESUID);
+		if (setresuid(p.uid, p.uid, p.uid) < 0) {
+			fail_errno(err, "setresuid", "to uid", (unsigned)p.uid);
+			goto out;
+		}
+		changed = 1;
+	}
+
+	/* 4-7. capset, keep_caps off, ambient, verify, no_new_privs: after
+	 * the switch, on every thread. */
+	memset(&w, 0, sizeof w);
+	w.phase = CAPR_PHASE_POST;
+	w.last_cap = p.last_cap;
+	w.do_capset = (f & CAPBIN_STAGE_CAPS) != 0;
+	w.prm = p.prm_t;
+	w.eff = p.eff_t;
+	w.inh = p.inh_t;
+	w.clear_keepcaps = p.tmp_keepcaps && !(p.sb_t & CAPBIN_SECBIT_KEEP_CAPS);
+	w.do_ambient = (f & CAPBIN_STAGE_AMBIENT) != 0;
+	w.amb = p.amb_t;
+	w.bnd = p.bnd_t;
+	w.secbits = p.sb_t;
+	w.set_nnp = (f & CAPBIN_STAGE_NNP) != 0;
+	w.nnp = p.nnp_t;
+	if (f & (CAPBIN_STAGE_CAPS | CAPBIN_STAGE_USER))
+		w.verify |= CAPR_V_CAPS;
+	if (f & CAPBIN_STAGE_BOUNDING)
+		w.verify |= CAPR_V_BND;
+	if ((f & (CAPBIN_STAGE_AMBIENT | CAPBIN_STAGE_CAPS | CAPBIN_STAGE_USER)) && p.ambient_ok)
+		w.verify |= CAPR_V_AMB;
+	if ((f & CAPBIN_STAGE_SECUREBITS) || p.tmp_keepcaps)
+		w.verify |= CAPR_V_SECBITS;
+	if (w.do_capset || w.clear_keepcaps || w.do_ambient || w.set_nnp || w.verify) {
+		if (verbose) {
+			narrate(&p, S_CAPSET);
+			narrate(&p, S_AMBIENT);
+			narrate(&p, S_VERIFY);
+			narrate(&p, S_NNP);
+		}
+		if (run_phase(&p, &w, &changed, err) < 0)
+			goto out;
+	}
+
+	/* 8. seccomp, last; TSYNC installs it on every thread or on none. */
+	if (f & CAPBIN_STAGE_SECCOMP) {
+		struct sock_fprog prog = {.len = (unsigned short)st->filter_len, .filter = st->filter};
+		unsigned long sflags = SECCOMP_FILTER_FLAG_TSYNC;
+		long r;
+
+		if (st->seccomp_flags & CAPBIN_SECCOMP_LOG)
+			sflags |= SECCOMP_FILTER_FLAG_LOG;
+		if (verbose)
+			narrate(&p, S_SECCOMP);
+		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, sflags, &prog);
+		if (r > 0) {
+			capr_seterr(err, ESRCH, "seccomp",
+				    "thread %ld could not be synchronized (TSYNC): it runs a different seccomp filter",
+				    r);
+			goto out;
+		}
+		if (r < 0) {
+			int e = errno;
+			if (e == EACCES)
+				capr_seterr(err, e, "seccomp",
+					    "permission denied: no_new_privs is not set and cap_sys_admin is not effective");
+			else if (e == EINVAL)
+				capr_seterr(err, e, "seccomp", "the kernel refused the filter or its flags: %s",
+					    strerror(e));
+			else
+				capr_seterr(err, e, "seccomp", "%s", strerror(e));
+			goto out;
+		}
+		changed = 1;
+	}
+	rc = 0;
+out:
+	if (rc < 0 && err)
+		err->partial = changed;
+	free(p.groups);
+	return rc;
+}

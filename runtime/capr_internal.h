@@ -1,0 +1,185 @@
+/* capr_internal.h - libcapr internals shared by runtime/capr_*.c, capload
+ * and (later) the preload object and pam_capc. Not installed.
+ *
+ * A loaded policy is fully decoded at load time: every field of the blob is
+ * validated and copied into host-order structs below, and the seccomp
+ * filter for the running architecture is converted to struct sock_filter.
+ * Applying a stage never reads the raw blob again.
+ */
+#ifndef CAPR_INTERNAL_H
+#define CAPR_INTERNAL_H
+
+#include <linux/filter.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "capbin.h"
+#include "capr.h"
+
+/* Definitions of the capr.h functions: the shared library is built with
+ * -fvisibility=hidden, so only these are exported. */
+#define CAPR_PUBLIC __attribute__((visibility("default")))
+
+/* Internal flags for capr_apply_stage(), above the public CAPR_* bits. */
+#define CAPR_VERBOSE_INTERNAL 0x100u /* print each step as it is applied */
+#define CAPR_FROM_CAPLOAD 0x200u     /* messages: "capload must start with it" */
+
+struct capr_id {
+	const char *name; /* NULL: numeric */
+	uint32_t id;      /* CAPBIN_ID_USER_PRIMARY allowed for groups */
+};
+
+struct capr_stage {
+	const char *point;
+	unsigned trigger;
+	unsigned flags;
+	unsigned securebits, securebits_mask;
+	unsigned seccomp_flags;
+	uint64_t bounding;
+	uint64_t prm_and, prm_or;
+	uint64_t eff_and, eff_or;
+	uint64_t inh_and, inh_or;
+	uint64_t amb_and, amb_or;
+	struct capr_id user, group;
+	const struct capr_id *groups; /* into capr_policy.ids */
+	size_t ngroups;
+	struct sock_filter *filter; /* this arch's program, NULL without CAPBIN_STAGE_SECCOMP */
+	size_t filter_len;
+};
+
+struct capr_rule {
+	unsigned kind;
+	size_t stage;
+	struct capr_id who;
+};
+
+struct capr_policy {
+	uint8_t *blob; /* the validated file, kept for capload's memfd */
+	size_t len;
+	unsigned kind;
+	unsigned version_minor;
+	const char *name; /* strings point into blob */
+	struct capr_stage *stages;
+	size_t nstages;
+	struct capr_id *ids;
+	size_t nids;
+	struct capr_rule *rules;
+	size_t nrules;
+	/* Points entered in this process (bit i = stages[i]); a fork child
+	 * inherits the policy object and so the mask. */
+	uint64_t entered;
+};
+
+/* capr_blob.c */
+capr_policy *capr_policy_from_buf(uint8_t *buf, size_t len, struct capr_error *err); /* takes buf */
+long capr_stage_index(const capr_policy *pol, const char *point);
+int capr_bpf_check(const struct sock_filter *f, size_t n, char *why, size_t whylen);
+
+/* capr_names.c */
+uint32_t capr_native_audit_arch(void);
+const char *capr_arch_name(uint32_t audit_arch, char *buf, size_t len);
+const char *capr_cap_name(unsigned cap, char *buf, size_t len);
+/* Comma-separated capability names of mask, "none" when empty. */
+void capr_format_caps(uint64_t mask, char *buf, size_t len);
+const char *capr_trigger_name(unsigned trigger);
+void capr_format_secbits(unsigned bits, char *buf, size_t len);
+
+/* capr_api.c */
+void capr_seterr(struct capr_error *err, int e, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Prefix of verbose and dry-run lines ("capr" unless capload sets it). */
+extern const char *capr_log_prefix;
+FILE *capr_log_stream(void);
+
+/* capr_apply.c: apply (or with CAPR_DRY_RUN describe) stage i. Returns 0
+ * or -1 with err set; err->partial says whether anything had changed. Does
+ * not terminate the process: the caller applies the partial policy. */
+int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, struct capr_error *err);
+
+/* capr_threads.c: the per-thread broadcast.
+ *
+ * One capr_twork describes what every thread must do in one phase; the
+ * calling thread runs it directly, every other thread from the signal
+ * handler. Only raw syscalls in capr_twork_run() (async-signal-safe). */
+enum capr_phase {
+	CAPR_PHASE_PRE = 1,  /* steps 1-2: bounding, securebits, keep_caps */
+	CAPR_PHASE_POST = 2, /* steps 4-7: capset, keep_caps off, ambient, verify, no_new_privs */
+};
+
+struct capr_twork {
+	int phase;
+	unsigned last_cap;
+	/* pre */
+	uint64_t bnd_drop;    /* caps to drop from the bounding set */
+	int set_secbits;      /* PR_SET_SECUREBITS to secbits */
+	int set_keepcaps;     /* PR_SET_KEEPCAPS 1 (temporary, for the uid switch) */
+	/* post */
+	int do_capset;
+	uint64_t prm, eff, inh;
+	int clear_keepcaps;   /* PR_SET_KEEPCAPS 0 after the switch */
+	int do_ambient;
+	int set_nnp;
+	unsigned verify;      /* CAPR_V_* */
+	/* targets (pre: secbits value; post: everything verified) */
+	unsigned secbits;
+	uint64_t amb, bnd;
+	int nnp;
+};
+
+/* What step 6 reads back and compares (only what the stage sets: other
+ * threads may legitimately differ in the rest). */
+#define CAPR_V_CAPS 0x1u    /* permitted, effective, inheritable */
+#define CAPR_V_BND 0x2u
+#define CAPR_V_AMB 0x4u
+#define CAPR_V_SECBITS 0x8u
+
+enum capr_tstep {
+	CAPR_T_OK = 0,
+	CAPR_T_BOUNDING,
+	CAPR_T_SECUREBITS,
+	CAPR_T_KEEPCAPS,
+	CAPR_T_CAPSET,
+	CAPR_T_AMBIENT,
+	CAPR_T_VERIFY_CAPS,   /* capget failed */
+	CAPR_T_VERIFY_PRM,
+	CAPR_T_VERIFY_EFF,
+	CAPR_T_VERIFY_INH,
+	CAPR_T_VERIFY_BND,
+	CAPR_T_VERIFY_AMB,
+	CAPR_T_VERIFY_SECBITS,
+	CAPR_T_NNP,
+};
+
+struct capr_tresult {
+	int step;  /* enum capr_tstep */
+	int err;   /* errno */
+	int cap;   /* the capability concerned, or -1 */
+	uint64_t want, got;
+	int changed; /* a modifying syscall succeeded in this thread */
+};
+
+void capr_twork_run(const struct capr_twork *w, struct capr_tresult *r);
+/* Turn a failed result into err (step name, reason naming the thread when
+ * tid != 0). */
+void capr_tresult_error(const struct capr_tresult *r, pid_t tid, struct capr_error *err);
+
+/* The signal the broadcast uses, and how long it waits for each round. */
+int capr_thread_signal(void);
+#define CAPR_THREAD_TIMEOUT_MS 5000
+
+/* Before any change: every other thread must be reachable (not blocking
+ * the signal) and hold need_prm in its permitted, need_eff in its
+ * effective set. */
+int capr_threads_precheck(uint64_t need_prm, uint64_t need_eff, struct capr_error *err);
+/* Run w on every other thread of the process (the caller has run it on
+ * itself). Returns 0, or -1 with err set. *changed is set when some thread
+ * may have changed. */
+int capr_threads_broadcast(const struct capr_twork *w, struct capr_error *err, int *changed);
+
+/* Raw capability syscalls (capr_threads.c). */
+int capr_capget(pid_t tid, uint64_t *eff, uint64_t *prm, uint64_t *inh);
+int capr_capset(uint64_t eff, uint64_t prm, uint64_t inh);
+
+#endif /* CAPR_INTERNAL_H */

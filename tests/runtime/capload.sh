@@ -1,0 +1,139 @@
+#!/bin/sh
+# capload itself: options, refusals before any change, dry run, hand-over
+# of later stages, the preload checks.
+. "${CAPC_SRC:-.}/tests/lib.sh"
+. "${CAPC_SRC:-.}/tests/runtime/helpers.inc"
+
+out=$("$CL" --help 2>&1)
+check_eq "--help exits 0" 0 $?
+check_contains "--help shows the usage" "capload [--dry-run] [--verbose] [--] BLOB -- CMD" "$out"
+check_contains "--version" "capload (capc) " "$("$CL" --version)"
+"$CL" >/dev/null 2>&1
+check_eq "no arguments: exit 127" 127 $?
+out=$("$CL" ambient.capbin "$PR" 2>&1)
+check_eq "missing '--' before the command: exit 127" 127 $?
+check_contains "missing '--': message" "capload: usage:" "$out"
+"$CL" --bogus ambient.capbin -- true >/dev/null 2>&1
+check_eq "unknown option: exit 127" 127 $?
+
+# Corrupted and truncated blobs: refused, the command never runs.
+size=$(wc -c <points.capbin)
+cp points.capbin flipped.capbin
+printf '\377' | dd of=flipped.capbin bs=1 seek=200 conv=notrunc 2>/dev/null
+rm -f marker
+out=$("$CL" flipped.capbin -- "$PR" touch marker 2>&1)
+check_eq "corrupted blob: exit 127" 127 $?
+check_contains "corrupted blob: checksum message" "capload: checksum: blob is corrupted (stored 0x" "$out"
+check "corrupted blob: command did not run" [ ! -e marker ]
+head -c 300 points.capbin >short.capbin
+out=$("$CL" short.capbin -- "$PR" touch marker 2>&1)
+check_eq "truncated blob: exit 127" 127 $?
+check_eq "truncated blob: message" "capload: blob: truncated: header says $size bytes, file has 300" "$out"
+check "truncated blob: command did not run" [ ! -e marker ]
+out=$("$CL" "$T_TMP/nonexistent.capbin" -- "$PR" touch marker 2>&1)
+check_eq "missing blob: exit 127" 127 $?
+check_contains "missing blob: message" "capload: open: $T_TMP/nonexistent.capbin: No such file or directory" "$out"
+printf 'not a blob at all\n' >text.capbin
+out=$("$CL" text.capbin -- "$PR" touch marker 2>&1)
+check_contains "a text file: bad magic" "capload: blob: not a capbin blob (bad magic)" "$out"
+check "bad blobs: command never ran" [ ! -e marker ]
+
+# A typo in the command: refused before anything is applied.
+out=$(priv "$CL" ambient.capbin -- capc-no-such-command 2>&1)
+check_eq "unknown command: exit 127" 127 $?
+check_contains "unknown command: message" "capload: exec: capc-no-such-command: command not found" "$out"
+out=$(priv "$CL" ambient.capbin -- "$T_TMP/ambient.capbin" 2>&1)
+check_contains "non-executable command: refused" "capload: exec: $T_TMP/ambient.capbin: Permission denied" "$out"
+
+# PATH search as execvp.
+out=$(cd / && PATH="$T_TMP:/usr/bin:/bin" priv "$CL" "$B/seccomp.capbin" -- probe getppid 2>&1)
+check_eq "command found in PATH" EACCES "$(val getppid "$out")"
+
+# --dry-run: steps printed, nothing applied, the command not run.
+out=$("$CL" --dry-run ambient.capbin -- "$PR" touch marker 2>&1)
+check_eq "--dry-run: exit 0" 0 $?
+check_contains "--dry-run: bounding step" "capload: dry-run: bounding: drop " "$out"
+check_contains "--dry-run: keep_caps step" "capload: dry-run: keep_caps: set until the switch to uid 65534" "$out"
+check_contains "--dry-run: setresuid step" "capload: dry-run: setresuid: 0 -> 65534 (nobody)" "$out"
+check_contains "--dry-run: ambient step" "capload: dry-run: ambient: raise cap_net_bind_service" "$out"
+check_contains "--dry-run: exec not run" "capload: dry-run: exec: $PR (not run)" "$out"
+check "--dry-run: command did not run" [ ! -e marker ]
+check_eq "--dry-run: the caller is unchanged" "$START" "$("$PR" status)"
+out=$("$CL" --dry-run nouser.capbin -- "$PR" 2>&1)
+check_eq "--dry-run reports step-0 errors: exit 127" 127 $?
+check_contains "--dry-run: unknown user" "capload: user: no such user" "$out"
+
+# --verbose: each step as it is applied, then the command runs.
+mkdir -m 1777 pub
+out=$(priv "$CL" --verbose ambient.capbin -- "$PR" touch pub/marker 2>&1)
+check_contains "--verbose: setresuid step" "capload: setresuid: 0 -> 65534 (nobody)" "$out"
+check_contains "--verbose: capset step" "capload: capset: permitted cap_net_bind_service; effective cap_net_bind_service; inheritable cap_net_bind_service" "$out"
+check_contains "--verbose: exec" "capload: exec: $PR" "$out"
+check_eq "--verbose: the command ran (as nobody)" 65534 "$(stat -c %u pub/marker 2>/dev/null)"
+
+# Hand-over: a policy with later stages is passed as a sealed memfd; one
+# without later stages is not (and an inherited variable is removed).
+out=$(priv "$CL" points.capbin -- "$PR" env CAPR_POLICY_FD 2>&1)
+fd=$(val env.CAPR_POLICY_FD "$out")
+check "later stages: CAPR_POLICY_FD is a number ($fd)" test "$fd" -ge 0 2>/dev/null
+out=$(CAPR_POLICY_FD=7 priv "$CL" ambient.capbin -- "$PR" env CAPR_POLICY_FD 2>&1)
+check_eq "no later stages: CAPR_POLICY_FD unset" "(unset)" "$(val env.CAPR_POLICY_FD "$out")"
+
+# Triggered stages need the preload object; refuse targets where the
+# loader would ignore it, and never run unrestricted.
+cat >static.c <<'CEOF'
+#include <fcntl.h>
+int main(int argc, char **argv) { return argc > 1 && open(argv[1], O_CREAT | O_WRONLY, 0644) < 0; }
+CEOF
+if ${CC:-cc} -static -O0 -o static static.c 2>/dev/null; then
+	out=$(priv "$CL" trigger.capbin -- "$T_TMP/static" marker 2>&1)
+	check_eq "static binary + trigger policy: exit 127" 127 $?
+	check_contains "static binary: message" "is statically linked (no PT_INTERP)" "$out"
+	check "static binary: not run" [ ! -e marker ]
+	printf '#!%s\n' "$T_TMP/static" >script.sh
+	chmod 755 script.sh
+	out=$(priv "$CL" trigger.capbin -- "$T_TMP/script.sh" marker 2>&1)
+	check_contains "#! script with a static interpreter: refused" "$T_TMP/static is statically linked" "$out"
+	check "static interpreter: not run" [ ! -e marker ]
+	"$T_TMP/static" marker && check "the static test program works unconstrained" [ -e marker ]
+	rm -f marker
+else
+	fail "cannot build a static test program with ${CC:-cc} -static (libc6-dev provides libc.a)"
+fi
+cp "$PR" suid-probe
+chmod 4755 suid-probe
+out=$(priv "$CL" trigger.capbin -- "$T_TMP/suid-probe" touch marker 2>&1)
+check_eq "setuid binary + trigger policy: exit 127" 127 $?
+check_contains "setuid binary: message" "is set-user-ID: the loader ignores LD_PRELOAD" "$out"
+cp "$PR" fcap-probe
+out=$("$PR" setcapxattr "$T_TMP/fcap-probe")
+if [ "$(val setcapxattr "$out")" = ok ]; then
+	out=$(priv "$CL" trigger.capbin -- "$T_TMP/fcap-probe" touch marker 2>&1)
+	check_eq "file-capability binary + trigger policy: exit 127" 127 $?
+	check_contains "file capabilities: message" "has file capabilities" "$out"
+else
+	fail "cannot set file capabilities in $T_TMP ($out)"
+fi
+check "refused targets never ran" [ ! -e marker ]
+
+installed=$(strings "$CL" 2>/dev/null | grep '/capc/capr_preload.so$' | head -n 1)
+if [ -n "$installed" ] && [ -e "$installed" ]; then
+	out=$(priv "$CL" trigger.capbin -- /usr/bin/env 2>&1)
+	check_contains "dynamic binary + installed preload: LD_PRELOAD set" "LD_PRELOAD=$installed" "$out"
+else
+	out=$(priv "$CL" trigger.capbin -- "$PR" touch marker 2>&1)
+	check_eq "dynamic binary, no preload object: exit 127" 127 $?
+	check_contains "no preload object: message" "capr_preload.so was found neither next to capload nor in" "$out"
+	check "no preload object: not run" [ ! -e marker ]
+fi
+# With a preload object next to capload: prepended to LD_PRELOAD.
+if printf 'int capr_test_preload;\n' | ${CC:-cc} -shared -fPIC -x c -o capr_preload.so - 2>/dev/null; then
+	# (an ASan capload refuses to start under LD_PRELOAD unless told)
+	out=$(ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD=libc.so.6 priv "$CL" trigger.capbin -- /usr/bin/env 2>&1)
+	check_contains "preload next to capload: prepended" "LD_PRELOAD=$T_TMP/capr_preload.so:libc.so.6" "$out"
+	check_contains "trigger policy: CAPR_POLICY_FD handed over" "CAPR_POLICY_FD=" "$out"
+	rm -f capr_preload.so
+else
+	fail "cannot build a stand-in preload object"
+fi
+exit 0

@@ -1,0 +1,279 @@
+/* probe.c - report what the kernel says about this process, and try
+ * privileged actions, for the runtime test suites. Linked with libcapr.
+ *
+ *   probe CMD [ARG] CMD [ARG] ...     commands run in order, each prints
+ *                                     "key=value" lines on stdout
+ *
+ *   status            CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp
+ *                     Seccomp_filters Uid Gid Groups (from /proc/self/status)
+ *                     and securebits (PR_GET_SECUREBITS)
+ *   bind80            bind a TCP socket to 127.0.0.1:80     bind80=ok|EACCES...
+ *   raw               open a raw ICMP socket                raw=ok|EPERM...
+ *   chown FILE        chown FILE to 1:1                     chown=ok|EPERM...
+ *   setuid0           setuid(0)                             setuid0=ok|EPERM...
+ *   getppid           the raw getppid syscall               getppid=ok|EACCES...
+ *   touch FILE        create FILE (a marker: "the command ran")
+ *   env NAME          env.NAME=value
+ *   enter POINT       capr_enter(POINT)                     enter=ok|fail
+ *   enter-partial P   capr_enter_policy(inherited, P, CAPR_RETURN_PARTIAL)
+ *                                                           enter=... step=... partial=...
+ *   dry POINT         the same with CAPR_DRY_RUN            dry=ok|fail
+ *   threads N         start N threads that wait forever
+ *   churn             start a thread that keeps creating short-lived threads
+ *   blocker           start a thread that blocks every signal
+ *   tasks             one "task=TID ..." line per thread with its sets,
+ *                     NoNewPrivs, Seccomp, Uid
+ *   setcapxattr FILE  give FILE file capabilities (cap_net_raw+ep)
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "capr.h"
+
+static const char *const status_keys[] = {
+	"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "Seccomp_filters", "Uid", "Gid", "Groups",
+};
+
+/* "Key:\tv1\tv2" lines of a status file, as key=v1 v2 (prefix before). */
+static void print_status(const char *path, const char *prefix, int oneline)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		printf("%sstatus=unreadable\n", prefix);
+		return;
+	}
+	if (oneline)
+		printf("%s", prefix);
+	while (fgets(line, sizeof line, f)) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		for (size_t k = 0; k < sizeof status_keys / sizeof status_keys[0]; k++) {
+			if (strcmp(line, status_keys[k]) != 0)
+				continue;
+			char *v = colon + 1;
+			v += strspn(v, " \t");
+			v[strcspn(v, "\n")] = '\0';
+			for (char *t = v; *t; t++)
+				if (*t == '\t')
+					*t = ' ';
+			/* Groups may end with a space. */
+			size_t n = strlen(v);
+			while (n && v[n - 1] == ' ')
+				v[--n] = '\0';
+			if (oneline)
+				printf(" %s=%s", line, v);
+			else
+				printf("%s%s=%s\n", prefix, line, v);
+		}
+	}
+	if (oneline)
+		putchar('\n');
+	fclose(f);
+}
+
+static const char *ename(int e)
+{
+	const char *n = strerrorname_np(e);
+	return n ? n : "E?";
+}
+
+static void result(const char *key, int rc, int e)
+{
+	printf("%s=%s\n", key, rc < 0 ? ename(e) : "ok");
+}
+
+static void *wait_forever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void *short_lived(void *arg)
+{
+	(void)arg;
+	return NULL;
+}
+
+static void *churner(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, short_lived, NULL) == 0)
+			pthread_join(t, NULL);
+	}
+	return NULL;
+}
+
+static void *blocker(void *arg)
+{
+	sigset_t all;
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void start(void *(*fn)(void *))
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, fn, NULL) != 0) {
+		printf("thread=fail\n");
+		exit(1);
+	}
+	pthread_detach(t);
+}
+
+static int count_tasks(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int n = 0;
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void tasks(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+
+	if (!d) {
+		printf("tasks=unreadable\n");
+		return;
+	}
+	while ((de = readdir(d))) {
+		char path[300], prefix[300];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/status", de->d_name);
+		snprintf(prefix, sizeof prefix, "task=%s", de->d_name);
+		print_status(path, prefix, 1);
+	}
+	closedir(d);
+}
+
+static int set_cap_xattr(const char *file)
+{
+	/* struct vfs_cap_data, revision 2: cap_net_raw permitted, effective. */
+	uint32_t data[5] = {VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE, 1u << CAP_NET_RAW, 0, 0, 0};
+	return setxattr(file, "security.capability", data, sizeof data, 0);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 1; i < argc; i++) {
+		const char *c = argv[i];
+		const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
+		int rc, e;
+
+		if (strcmp(c, "status") == 0) {
+			print_status("/proc/self/status", "", 0);
+			printf("securebits=0x%02x\n", (unsigned)prctl(PR_GET_SECUREBITS, 0, 0, 0, 0));
+		} else if (strcmp(c, "bind80") == 0) {
+			struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(80)};
+			int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+			sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+			rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
+			result("bind80", rc, errno);
+			if (fd >= 0)
+				close(fd);
+		} else if (strcmp(c, "raw") == 0) {
+			int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+			result("raw", fd, errno);
+			if (fd >= 0)
+				close(fd);
+		} else if (strcmp(c, "chown") == 0 && arg) {
+			rc = chown(arg, 1, 1);
+			result("chown", rc, errno);
+			i++;
+		} else if (strcmp(c, "setuid0") == 0) {
+			rc = setuid(0);
+			result("setuid0", rc, errno);
+		} else if (strcmp(c, "getppid") == 0) {
+			errno = 0;
+			rc = (int)syscall(SYS_getppid);
+			result("getppid", rc, errno);
+		} else if (strcmp(c, "touch") == 0 && arg) {
+			int fd = open(arg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			result("touch", fd, errno);
+			if (fd >= 0)
+				close(fd);
+			i++;
+		} else if (strcmp(c, "env") == 0 && arg) {
+			const char *v = getenv(arg);
+			printf("env.%s=%s\n", arg, v ? v : "(unset)");
+			i++;
+		} else if (strcmp(c, "enter") == 0 && arg) {
+			rc = capr_enter(arg);
+			printf("enter=%s\n", rc == 0 ? "ok" : "fail");
+			i++;
+		} else if ((strcmp(c, "enter-partial") == 0 || strcmp(c, "dry") == 0) && arg) {
+			struct capr_error err;
+			int dry = c[0] == 'd';
+			capr_policy *pol = capr_inherited(&err);
+			rc = pol ? capr_enter_policy(pol, arg, dry ? CAPR_DRY_RUN : CAPR_RETURN_PARTIAL, &err) : -1;
+			e = errno;
+			if (rc == 0)
+				printf("%s=ok\n", dry ? "dry" : "enter");
+			else
+				printf("%s=fail\nstep=%s\npartial=%d\nerrno=%s\nmsg=%s\n", dry ? "dry" : "enter", err.step,
+				       err.partial, ename(e), err.msg);
+			i++;
+		} else if (strcmp(c, "threads") == 0 && arg) {
+			int n = atoi(arg);
+			for (int k = 0; k < n; k++)
+				start(wait_forever);
+			/* Wait until they all exist. */
+			while (count_tasks() < n + 1)
+				usleep(1000);
+			i++;
+		} else if (strcmp(c, "churn") == 0) {
+			start(churner);
+		} else if (strcmp(c, "blocker") == 0) {
+			start(blocker);
+			usleep(100 * 1000);
+		} else if (strcmp(c, "tasks") == 0) {
+			tasks();
+		} else if (strcmp(c, "setcapxattr") == 0 && arg) {
+			rc = set_cap_xattr(arg);
+			result("setcapxattr", rc, errno);
+			i++;
+		} else {
+			fprintf(stderr, "probe: unknown command '%s'\n", c);
+			return 2;
+		}
+	}
+	fflush(stdout);
+	/* Threads may still run (churn): leave without tearing down. */
+	_exit(0);
+}
