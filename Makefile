@@ -33,7 +33,7 @@ endif
 
 OPT ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
-BASE = -std=gnu11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude -iquote compiler -I$(O)/gen
+BASE = -std=gnu11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude -iquote compiler -iquote runtime -I$(O)/gen
 CFLAGS_OWN = $(BASE) $(OPT) $(WARN) $(SAN_FLAGS) $(CFLAGS)
 # flex/bison output: our warnings off, nothing else changed.
 CFLAGS_GEN = $(BASE) $(OPT) -w $(SAN_FLAGS) $(CFLAGS)
@@ -100,8 +100,10 @@ $(O)/gen $(O)/compiler $(O)/runtime $(O)/pic/runtime $(O)/tests $(O)/tests/unit:
 	mkdir -p $@
 
 # ---------------------------------------------------------------- link
-$(O)/capc: $(COMPILER_OBJ) $(GEN_OBJ) $(O)/runtime/capr_crc32.o
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(COMPILER_LIBS)
+# capc links the runtime library for its blob validator (capc --dump checks
+# a blob with exactly the rules capload applies).
+$(O)/capc: $(COMPILER_OBJ) $(GEN_OBJ) $(O)/libcapr.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(COMPILER_LIBS) -lpthread
 
 $(O)/libcapr.a: $(RUNTIME_OBJ)
 	rm -f $@

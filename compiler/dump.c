@@ -341,7 +341,7 @@ static void print_rule(FILE *out, const struct view *v, size_t i)
 int dump_blob(FILE *out, const uint8_t *blob, size_t len)
 {
 	struct capr_error err;
-	if (capr__validate(blob, len, CAPR_VALIDATE_ANY_ARCH, &err) < 0) {
+	if (capr_blob_validate(blob, len, CAPR_VALIDATE_ANY_ARCH, &err) < 0) {
 		fprintf(stderr, "capc: error: not a valid blob: %s\n", capr_strerror(&err));
 		return -1;
 	}

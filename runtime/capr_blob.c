@@ -711,7 +711,7 @@ static void policy_free(capr_policy *pol)
 	free(pol);
 }
 
-capr_policy *capr_policy_from_buf(uint8_t *buf, size_t len, struct capr_error *err)
+static capr_policy *policy_from_buf(uint8_t *buf, size_t len, unsigned flags, struct capr_error *err)
 {
 	struct rd r = {.buf = buf, .len = len, .err = err};
 	struct capbin_header h;
@@ -782,7 +782,7 @@ capr_policy *capr_policy_from_buf(uint8_t *buf, size_t len, struct capr_error *e
 	if (validate_rules(&r, &h, pol) < 0)
 		goto fail;
 
-	if (any_seccomp && arch_index < 0) {
+	if (any_seccomp && arch_index < 0 && !(flags & CAPR_VALIDATE_ANY_ARCH)) {
 		char list[160] = "", nb[32];
 		size_t used = 0;
 		uint32_t native = capr_native_audit_arch();
@@ -808,6 +808,29 @@ fail:
 	if (err)
 		err->partial = 0;
 	return NULL;
+}
+
+capr_policy *capr_policy_from_buf(uint8_t *buf, size_t len, struct capr_error *err)
+{
+	return policy_from_buf(buf, len, 0, err);
+}
+
+/* capc --dump validates with the runtime's rules, except that a blob for
+ * another architecture is fine to look at. */
+int capr_blob_validate(const void *buf, size_t len, unsigned flags, struct capr_error *err)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	if (!copy) {
+		capr_seterr(err, ENOMEM, "blob", "out of memory");
+		return -1;
+	}
+	if (len)
+		memcpy(copy, buf, len);
+	capr_policy *pol = policy_from_buf(copy, len, flags, err);
+	if (!pol)
+		return -1;
+	policy_free(pol);
+	return 0;
 }
 
 CAPR_PUBLIC capr_policy *capr_open_mem(const void *buf, size_t len, struct capr_error *err)

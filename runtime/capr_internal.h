@@ -74,6 +74,10 @@ struct capr_policy {
 
 /* capr_blob.c */
 capr_policy *capr_policy_from_buf(uint8_t *buf, size_t len, struct capr_error *err); /* takes buf */
+/* Validate without keeping the result; CAPR_VALIDATE_ANY_ARCH accepts a
+ * blob whose filters are for other architectures (capc --dump). */
+#define CAPR_VALIDATE_ANY_ARCH 0x1u
+int capr_blob_validate(const void *buf, size_t len, unsigned flags, struct capr_error *err);
 long capr_stage_index(const capr_policy *pol, const char *point);
 int capr_bpf_check(const struct sock_filter *f, size_t n, char *why, size_t whylen);
 
