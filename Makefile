@@ -137,7 +137,7 @@ $(O)/tests/%: tests/runtime/%.c $(O)/libcapr.a | $(O)/tests
 # Each unit test lists the objects it links in tests/unit/NAME.deps
 # (paths without .o, relative to the build directory: compiler/diag gen/parser ...).
 .SECONDEXPANSION:
-$(O)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $$(patsubst %,$(O)/%.o,$$(shell cat tests/unit/$$*.deps 2>/dev/null)) | $(O)/tests/unit
+$(O)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $$(addprefix $(O)/,$$(addsuffix .o,$$(shell cat tests/unit/$$*.deps 2>/dev/null))) | $(O)/tests/unit
 	$(CC) $(CFLAGS_OWN) -o $@ $< $(filter %.o,$^) $(COMPILER_LIBS)
 
 tests: all $(TEST_RUNTIME_BIN) $(TEST_UNIT_BIN)
