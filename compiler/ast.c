@@ -695,9 +695,7 @@ void parse_syntax_error(struct parse_ctx *ctx, int tok, const struct loc *at, co
 		}
 	}
 	parse_error(ctx, at, "%s", msg);
-	if (tok == 0 && has['}'] && !ctx->sh->stop)
-		note_open_block(ctx);
-	else if (tok == 0 && ctx->blocks > 0 && !ctx->sh->stop)
+	if (tok == 0 && !ctx->sh->stop)
 		note_open_block(ctx);
 }
 
