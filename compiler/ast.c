@@ -749,7 +749,8 @@ void parse_include(struct parse_ctx *ctx, const char *path, const struct loc *at
 		parse_error(ctx, at, "empty file name in include");
 		return;
 	}
-	if (sh->depth >= MAX_INCLUDE_DEPTH) {
+	/* depth counts the main file: MAX_INCLUDE_DEPTH levels below it. */
+	if (sh->depth > MAX_INCLUDE_DEPTH) {
 		parse_error(ctx, at, "includes nested too deeply (more than %d levels)", MAX_INCLUDE_DEPTH);
 		return;
 	}
@@ -816,8 +817,21 @@ struct ast_unit *ast_parse_file(struct src_file *file)
 
 /* ---------------------------------------------------------------- printer */
 
-/* One line per statement, children indented by two spaces, closing
- * parentheses on the last line: stable, for tests and `capc --ast`. */
+/* Stable S-expressions for tests and `capc --ast`: one declaration or
+ * statement per line, children indented by two spaces, closing parentheses
+ * on the last line. Numbers are printed in decimal, groups with '@'.
+ *
+ *   (service NAME [:oneliner] STMT...)   (session NAME RULE...)   (define NAME ITEM...)
+ *   (keep|drop|bound|ambient|inherit|securebits|arch NAME...)   (user ID)   (group ID)
+ *   (groups ID...)   (no_new_privs)   (lock)   (after POINT STMT...)   (point POINT on TRIGGER)
+ *   (rule-user ID STMT...)   (rule-group ID STMT...)   (rule-default STMT...)
+ *   (seccomp (default ACTION) (rule ACTION TARGET...) ...)
+ *   ACTION: allow | deny | (deny VALUE) | kill-process | kill-thread | trap | log
+ *   TARGET: NAME | @GROUP | (NAME COND)
+ *   COND:   (|| C C) (&& C C) (! C) (OP ARG VALUE) (in ARG VALUE...) (not-in ARG VALUE...)
+ *           with ARG = NAME or (& NAME VALUE), OP one of == != < <= > >=
+ *   VALUE:  NUMBER | NAME | (| V V) | (- V) | (~ V)
+ */
 
 static void indent(FILE *o, int level)
 {
