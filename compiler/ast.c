@@ -510,10 +510,19 @@ static void describe_token(const struct parse_ctx *ctx, int tok, const struct lo
 		snprintf(buf, size, "%s '%.*s%s'", kind, len, text, len < at->len ? "..." : "");
 }
 
+/* The lookahead is the last token the scanner read, unless it is a '}'
+ * made up for a missing one (those are not recorded): then the token
+ * before it is the last one recorded. */
+static int before_lookahead(const struct parse_ctx *ctx, const struct loc **at)
+{
+	*at = ctx->synthetic ? &ctx->cur_loc : &ctx->prev_loc;
+	return ctx->synthetic ? ctx->cur_tok : ctx->prev_tok;
+}
+
 /* What a name means after the keyword that introduced it. */
 static const char *name_meaning(const struct parse_ctx *ctx, bool group, bool number)
 {
-	switch (ctx->name_context) {
+	switch (ctx->synthetic ? ctx->name_context : ctx->prev_name_context) {
 	case T_KEEP: case T_DROP: case T_BOUND: case T_AMBIENT: case T_INHERIT:
 		return "a capability name";
 	case T_SECUREBITS:
@@ -671,10 +680,11 @@ void parse_syntax_error(struct parse_ctx *ctx, int tok, const struct loc *at, co
 	describe_expected(ctx, has, &l);
 	describe_token(ctx, tok, at, what, sizeof what);
 
-	if (tok != 0 && l.n == 1 && l.quote[0] && ctx->prev_tok > 0) {
+	const struct loc *prev_at;
+	if (tok != 0 && l.n == 1 && l.quote[0] && before_lookahead(ctx, &prev_at) > 0) {
 		/* One possible token: say where it belongs. */
 		const char *prev = "";
-		int len = loc_text(&ctx->prev_loc, &prev, 40);
+		int len = loc_text(prev_at, &prev, 40);
 		snprintf(msg, sizeof msg, "expected '%s' after '%.*s'", l.item[0], len, prev);
 	} else {
 		snprintf(msg, sizeof msg, "unexpected %s", what);

@@ -83,8 +83,9 @@ struct parse_ctx {
 	int prev_tok, cur_tok;
 	struct loc prev_loc, cur_loc;
 	/* The last keyword that says what a following name means (keep:
-	 * a capability, allow: a syscall, ...), for error messages. */
-	int name_context;
+	 * a capability, allow: a syscall, ...), for error messages; and the
+	 * one before the last token was read. */
+	int name_context, prev_name_context;
 	/* Open blocks as the parser sees them (lbrace/rbrace). */
 	int blocks;
 	struct loc block_open[PARSE_MAX_BLOCKS];
@@ -202,6 +203,7 @@ static int imax(int a, int b)
 
 %token <str> NAME "name" GROUPREF "@group" STRING "string"
 %token <num> NUMBER "number"
+/* Keywords: SERVICE .. NOT in one run (lexer.l and ast.c rely on it). */
 %token SERVICE "service" SESSION "session" DEFINE "define" INCLUDE "include"
 %token AFTER "after" POINT "point" ON "on"
 %token KEEP "keep" DROP "drop" BOUND "bound" AMBIENT "ambient" INHERIT "inherit"

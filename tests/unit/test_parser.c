@@ -603,6 +603,11 @@ static void test_syntax_errors(void)
 	expect_error("point needs 'on'", "service s { point a b }", 1, "t.cap:1:21: error: expected 'on' after 'a'");
 	expect_error("keep does not take @groups", "service s { keep @x }", 1,
 		     "unexpected group '@x', expecting a capability name");
+	expect_error("what a name means comes from the token before the error", "session s { user keep x }", 1,
+		     "t.cap:1:18: error: unexpected 'keep', expecting a user name or number");
+	expect_error("missing '{' right before the next declaration", "service a { seccomp\nservice b keep x", 1,
+		     "t.cap:2:1: error: expected '{' after 'seccomp'");
+	expect_error("define without a name", "define = x", 1, "unexpected '=', expecting a name to define");
 	expect_error("include needs a string", "include x", 1,
 		     "t.cap:1:9: error: unexpected name 'x', expecting a file name in quotes");
 }
