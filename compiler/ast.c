@@ -556,7 +556,8 @@ static const char *name_meaning(const struct parse_ctx *ctx, bool group, bool nu
 	}
 }
 
-#define TOKEN_SLOTS 512 /* bison's token kinds stay below this */
+#define TOKEN_SLOTS 512
+_Static_assert(T_OROR < TOKEN_SLOTS && T_NOT < TOKEN_SLOTS, "token kinds must fit in TOKEN_SLOTS");
 #define MAX_LISTED 6
 
 struct expect_list {
