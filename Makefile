@@ -69,10 +69,11 @@ all: $(PROGRAMS) $(LIBS) $(O)/capr.pc
 .PHONY: all check check-only deps golden-update bench install uninstall clean fuzz tests
 
 # ---------------------------------------------------------------- generated sources
-$(O)/gen/parser.c $(O)/gen/parser.h: grammar/parser.y | $(O)/gen
+# Grouped targets (&:): one bison/flex run makes both files, even with -j.
+$(O)/gen/parser.c $(O)/gen/parser.h &: grammar/parser.y | $(O)/gen
 	$(BISON) -Wall -Werror --defines=$(O)/gen/parser.h -o $(O)/gen/parser.c $<
 
-$(O)/gen/lexer.c $(O)/gen/lexer.h: grammar/lexer.l $(O)/gen/parser.h | $(O)/gen
+$(O)/gen/lexer.c $(O)/gen/lexer.h &: grammar/lexer.l $(O)/gen/parser.h | $(O)/gen
 	$(FLEX) --header-file=$(O)/gen/lexer.h -o $(O)/gen/lexer.c $<
 
 $(O)/gen/tables_data.c: tools/gen-tables.sh $(wildcard compiler/data/*) | $(O)/gen
