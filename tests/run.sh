@@ -9,6 +9,7 @@
 # Suites, in order:
 #   BUILD/tests/unit/*      unit-test binaries (compiler parts)
 #   tests/golden/run.sh     compiled output and diagnostics vs expectations
+#   tests/cli/*.sh          the command-line tools' behaviour (no root needed)
 #   tests/runtime/*.sh      kernel-verified behaviour (needs root)
 set -u
 O=${1:-build}
@@ -47,9 +48,11 @@ for t in "$O"/tests/unit/*; do
 	run_suite "unit/$(basename "$t")" "$t"
 done
 [ -f tests/golden/run.sh ] && run_suite golden sh tests/golden/run.sh "$O"
-for t in tests/runtime/*.sh; do
-	[ -f "$t" ] || continue
-	run_suite "runtime/$(basename "$t" .sh)" sh "$t"
+for dir in cli runtime; do
+	for t in tests/$dir/*.sh; do
+		[ -f "$t" ] || continue
+		run_suite "$dir/$(basename "$t" .sh)" sh "$t"
+	done
 done
 
 echo
