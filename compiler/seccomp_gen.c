@@ -123,8 +123,8 @@ static void action_name(uint32_t a, char *buf, size_t len)
 
 /* The rules of one syscall on one ABI, lowered. Returns 0, or -1 after
  * reporting. */
-static int plan_syscall(const struct sc_filter *f, const struct ir_arch *arch, const struct abi_ctx *a,
-			const struct sc_index *ix, size_t k, enum presence pres, struct plan *p)
+static int plan_syscall(const struct sc_filter *f, const struct abi_ctx *a, const struct sc_index *ix, size_t k,
+			enum presence pres, struct plan *p)
 {
 	const struct sc_sysent *e = &ix->v[k];
 	bool is_mux = (a->socketcall_nr >= 0 && strcmp(e->name, "socketcall") == 0) ||
@@ -217,8 +217,12 @@ static int plan_syscall(const struct sc_filter *f, const struct ir_arch *arch, c
 			diag_error(&f->rules[r].loc,
 				   "on %s, '%s' is also reached through %s(), whose arguments seccomp cannot read: its condition cannot be checked there",
 				   a->abi->name, e->name, mux);
-			diag_note(&f->rules[r].loc, "drop the condition, or build the filter for %s without the %s ABI",
-				  arch_name(arch), a->abi->name);
+			if (a->abi->host)
+				diag_note(&f->rules[r].loc, "drop the condition, or leave the %s ABI out of the target",
+					  a->abi->name);
+			else
+				diag_note(&f->rules[r].loc, "drop the condition: a filter for %s cannot restrict the arguments of '%s'",
+					  a->abi->name, e->name);
 			ret = -1;
 			break;
 		}
@@ -232,8 +236,8 @@ static int plan_syscall(const struct sc_filter *f, const struct ir_arch *arch, c
 }
 
 /* Add one ABI's rules to ctx. Returns 0 or -1 after reporting. */
-static int fill_abi(const struct sc_filter *f, const struct ir_arch *arch, const struct abi_ctx *a,
-		    const struct sc_index *ix, bool *exists, scmp_filter_ctx ctx)
+static int fill_abi(const struct sc_filter *f, const struct abi_ctx *a, const struct sc_index *ix, bool *exists,
+		    scmp_filter_ctx ctx)
 {
 	struct plan *plans = calloc(ix->n + 1, sizeof *plans);
 	size_t np = 0;
@@ -251,7 +255,7 @@ static int fill_abi(const struct sc_filter *f, const struct ir_arch *arch, const
 		struct plan *p = &plans[np];
 		p->entry = k;
 		p->nr = seccomp_syscall_resolve_name_arch(a->abi->token, ix->v[k].name);
-		if (plan_syscall(f, arch, a, ix, k, pres, p) < 0) {
+		if (plan_syscall(f, a, ix, k, pres, p) < 0) {
 			ret = -1;
 			continue;
 		}
@@ -280,7 +284,7 @@ static int fill_abi(const struct sc_filter *f, const struct ir_arch *arch, const
 			break;
 		}
 	}
-	for (size_t i = 0; i < ix->n + 1 && i < np + 1; i++)
+	for (size_t i = 0; i < np; i++)
 		sc_lout_free(&plans[i].rules);
 	free(plans);
 	return ret;
@@ -421,7 +425,7 @@ int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, struct ir
 				   abis[i].abi->name, act, strerror(-rc));
 			goto out;
 		}
-		if (fill_abi(f, arch, &abis[i], &ix, exists, ctx[i]) < 0)
+		if (fill_abi(f, &abis[i], &ix, exists, ctx[i]) < 0)
 			failed = 1;
 	}
 
