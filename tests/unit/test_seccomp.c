@@ -171,6 +171,25 @@ static char *captured(void)
 	return cap_buf;
 }
 
+/* The build host's arch name, as messages give it. */
+static const char *native_name(void)
+{
+	struct ir_arch a;
+	return sc_arch_native(&a) == 0 ? a.name : "?";
+}
+
+/* strstr with a printf-formatted needle. */
+static bool contains(const char *hay, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool contains(const char *hay, const char *fmt, ...)
+{
+	char needle[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(needle, sizeof needle, fmt, ap);
+	va_end(ap);
+	return hay && strstr(hay, needle) != NULL;
+}
+
 static int gen(const struct sc_filter *f, const char *const *abis, struct ir_prog *p, char **diag_text)
 {
 	struct ir_arch a;
@@ -1099,17 +1118,24 @@ static void test_determinism(void)
 
 static void test_limits(void)
 {
-	/* thousands of distinct conditional rules: over 4096 instructions
-	 * (distinct per syscall: libseccomp shares identical rule trees) */
+	/* over a thousand distinct conditional rules: over 4096 instructions
+	 * (distinct per syscall: libseccomp shares identical rule trees;
+	 * spread over 300 syscalls: libseccomp is slow with many per syscall) */
 	struct sc_filter *f = filter(SC_ACT_ERRNO(EPERM));
-	static const char *const sys[] = { "getppid", "getpgid", "getsid", "getuid", "getgid", NULL };
-	for (size_t s = 0; sys[s]; s++)
-		for (uint64_t v = 0; v < 900; v++)
-			rule(f, SC_ACT_ALLOW, sys[s], CMP(0, SC_EQ, v * 7 + s + 0x100000000ull));
+	unsigned s = stmt(f, SC_ACT_ALLOW);
+	for (int nr = 0, n = 0; n < 300 && nr < 2000; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(seccomp_arch_native(), nr);
+		if (!name)
+			continue;
+		for (uint64_t v = 1; v <= 4; v++)
+			rule_in(f, s, name, NULL, CMP(0, SC_EQ, (v << 32) + (uint64_t)nr));
+		free(name);
+		n++;
+	}
 	struct ir_prog p = { 0 };
 	char *text = NULL;
 	int r = gen(f, NULL, &p, &text);
-	check(r == -1 && strstr(text, "t.cap:1:3: error: the seccomp filter for x86_64 has") &&
+	check(r == -1 && contains(text, "t.cap:1:3: error: the seccomp filter for %s has", native_name()) &&
 		      strstr(text, "instructions; the kernel accepts at most 4096"),
 	      "more than 4096 instructions is an error at the default's location naming arch and count");
 	printf("#   %.*s\n", (int)strcspn(text, "\n"), text);
@@ -1127,7 +1153,8 @@ static void test_limits(void)
 	rule(f, SC_ACT_ALLOW, "openat", c);
 	p = (struct ir_prog){ 0 };
 	r = gen(f, NULL, &p, &text);
-	check(r == -1 && strstr(text, "t.cap:2:3: error: the conditions on 'openat' need 9261 libseccomp rules on x86_64"),
+	check(r == -1 && contains(text, "t.cap:2:3: error: the conditions on 'openat' need 9261 libseccomp rules on %s",
+				  native_name()),
 	      "a condition needing more than 1024 libseccomp rules is an error at its rule");
 	printf("#   %.*s\n", (int)strcspn(text, "\n"), text);
 	free(text);
@@ -1175,7 +1202,7 @@ static void test_missing_syscalls(void)
 	struct ir_prog p = { 0 };
 	char *text = NULL;
 	int r = gen(f, NULL, &p, &text);
-	check(r == 0 && strstr(text, "warning: syscall 'chown32' does not exist on x86_64; rule ignored for it") &&
+	check(r == 0 && contains(text, "warning: syscall 'chown32' does not exist on %s; rule ignored for it", native_name()) &&
 		      !strstr(text, "fchown32"),
 	      "a direct name missing on the arch warns, a group member does not");
 	printf("#   %.*s\n", (int)strcspn(text, "\n"), text);
