@@ -232,6 +232,22 @@ static int by_name_then_order(const void *a, const void *b, void *ctx)
 	return x < y ? -1 : x > y;
 }
 
+const struct sc_sysent *sc_index_find(const struct sc_index *ix, const char *name)
+{
+	size_t lo = 0, hi = ix->n;
+	while (name && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, ix->v[mid].name);
+		if (c == 0)
+			return &ix->v[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
 int sc_index_build(const struct sc_filter *f, struct sc_index *ix)
 {
 	memset(ix, 0, sizeof *ix);
@@ -365,19 +381,23 @@ void sc_check(const struct sc_filter *f)
 			}
 		}
 		/* the default action, and nothing that could match first
-		 * (since the last unconditional rule) has another action */
-		size_t from = 0;
+		 * (the rules since the last unconditional one, which is
+		 * included) has another action: keep that window's actions
+		 * as "none", "all act", or "several" */
+		bool wempty = true, wmulti = false;
+		uint32_t wact = 0;
 		for (size_t i = 0; i < na; i++) {
 			size_t r = app[i];
-			if (why[r] == LIVE && f->rules[r].action == f->default_action) {
-				bool overrides = false;
-				for (size_t j = from; j < i && !overrides; j++)
-					overrides = f->rules[app[j]].action != f->rules[r].action;
-				if (!overrides)
-					why[r] = DEAD_DEFAULT;
+			uint32_t act = f->rules[r].action;
+			if (why[r] == LIVE && act == f->default_action && (wempty || (!wmulti && wact == act)))
+				why[r] = DEAD_DEFAULT;
+			if (unconditional(&f->rules[r]) || wempty) {
+				wempty = false;
+				wmulti = false;
+				wact = act;
+			} else if (act != wact) {
+				wmulti = true;
 			}
-			if (unconditional(&f->rules[r]))
-				from = i;
 		}
 	}
 

@@ -50,6 +50,7 @@
 #define PRODUCT_MAX 262144  /* conjunction pairs formed by one AND, or terms of one OR */
 #define ARENA_MAX (256u << 20)
 #define DEPTH_MAX 512       /* alternations of && and || */
+#define WORK_MAX 50000000u  /* conjunction operations per syscall: seconds, not minutes */
 #define CHUNK_SIZE 65536
 
 struct ival {
@@ -84,6 +85,7 @@ struct lower {
 	struct chunk *chunks;
 	size_t total;
 	uint64_t max; /* largest argument value: 2^width - 1 */
+	size_t work;  /* conjunctions formed or sorted so far */
 	enum sc_lower_status st;
 };
 
@@ -91,6 +93,17 @@ static void fail(struct lower *L, enum sc_lower_status st)
 {
 	if (L->st == SC_LOWER_OK)
 		L->st = st;
+}
+
+/* Charge n units of work; false (and too complex) past the budget. */
+static bool spend(struct lower *L, size_t n)
+{
+	L->work += n;
+	if (L->work > WORK_MAX) {
+		fail(L, SC_LOWER_COMPLEX);
+		return false;
+	}
+	return true;
 }
 
 static void *ar_alloc(struct lower *L, size_t n)
@@ -511,6 +524,8 @@ static bool merge_run(struct lower *L, struct conj *v, size_t i, size_t j, unsig
  * others go; the rest is sorted. Works in place (d->v is owned). */
 static bool dnf_simplify(struct lower *L, struct dnf *d)
 {
+	if (!spend(L, d->n))
+		return false;
 	for (size_t i = 0; i < d->n; i++) {
 		if (conj_true(&d->v[i])) {
 			d->v[0] = d->v[i];
@@ -589,6 +604,8 @@ static bool dnf_and(struct lower *L, struct dnf a, struct dnf b, struct dnf *out
 		fail(L, SC_LOWER_COMPLEX);
 		return false;
 	}
+	if (!spend(L, a.n * b.n))
+		return false;
 	struct dnf r = { ar_alloc(L, a.n * b.n * sizeof(struct conj)), 0 };
 	if (!r.v)
 		return false;

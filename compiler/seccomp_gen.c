@@ -437,15 +437,13 @@ int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, struct ir
 	}
 	for (size_t r = 0; r < f->nrules; r++) {
 		const struct sc_rule *rule = &f->rules[r];
-		if (rule->group)
+		const struct sc_sysent *e = rule->group ? NULL : sc_index_find(&ix, rule->syscall);
+		size_t k = e ? (size_t)(e - ix.v) : 0;
+		if (!e || exists[k] || warned[k])
 			continue;
-		for (size_t k = 0; k < ix.n; k++) {
-			if (strcmp(ix.v[k].name, rule->syscall) || exists[k] || warned[k])
-				continue;
-			warned[k] = true;
-			diag_warning(&rule->loc, "syscall '%s' does not exist on %s; rule ignored for it", rule->syscall,
-				     arch_name(arch));
-		}
+		warned[k] = true;
+		diag_warning(&rule->loc, "syscall '%s' does not exist on %s; rule ignored for it", rule->syscall,
+			     arch_name(arch));
 	}
 	free(warned);
 	if (failed)

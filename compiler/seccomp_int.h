@@ -44,6 +44,7 @@ struct sc_index {
 
 int sc_index_build(const struct sc_filter *f, struct sc_index *ix);
 void sc_index_free(struct sc_index *ix);
+const struct sc_sysent *sc_index_find(const struct sc_index *ix, const char *name);
 /* Does rule r (an index in e->rules' filter) decide e's syscall? */
 bool sc_rule_applies(const struct sc_filter *f, const struct sc_sysent *e, size_t r);
 /* Known SECCOMP_RET_* value (the ones the language can write). */
