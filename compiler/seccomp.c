@@ -31,9 +31,16 @@
  *
  * Any condition can be compiled: see seccomp_cond.c for how ranges become
  * libseccomp rules. The limits are on size: at most 1024 libseccomp rules
- * per syscall (a condition over several arguments multiplies: a range
- * bounded on both sides on each of three arguments can need 21^3), and at
- * most 4096 BPF instructions per filter (the kernel's BPF_MAXINSNS).
+ * per syscall, and at most 4096 BPF instructions per filter (the kernel's
+ * BPF_MAXINSNS); exceeding either is an error naming the syscall or the
+ * arch. What costs rules: a range bounded on both sides
+ * (fd >= 3 && fd <= 100000 is 21 aligned blocks), a range or != on an
+ * argument that several of the syscall's rules compare (libseccomp gets
+ * those wrong, so they are split into values or blocks as well), and
+ * alternatives on several arguments, which multiply (the range above on
+ * three arguments at once needs 21^3 and is refused). One-sided ranges,
+ * != and mask tests on an argument only one rule compares, and lists of
+ * values, are cheap.
  *
  * Architectures (seccomp_arch.c). A filter is built for one kernel
  * architecture and the ABIs listed for it; calls from any other ABI (i386

@@ -25,7 +25,11 @@
  *     host's.
  *   - The x86_64 filter kills x32 calls (nr >= 0x40000000, except -1)
  *     unless x32 is listed, and the bad-arch action covers every other
- *     ABI: tests/unit/test_seccomp.c shows both in the kernel.
+ *     ABI: tests/unit/test_seccomp.c makes an x32 call in the kernel, and
+ *     an int $0x80 call where the kernel has IA32 emulation (else it runs
+ *     the filter on i386 data in the kernel's BPF engine).
+ *   - Rules with range tests that libseccomp miscompiles or hangs on are
+ *     never handed to it: see sc_lower in seccomp_cond.c.
  */
 #include <errno.h>
 #include <stdio.h>
