@@ -67,7 +67,7 @@ endif
 
 all: $(PROGRAMS) $(LIBS) $(O)/capr.pc
 
-.PHONY: all check check-only deps golden-update bench install uninstall clean fuzz tests
+.PHONY: all check check-only deps demo golden-update bench install uninstall clean fuzz tests
 
 # ---------------------------------------------------------------- generated sources
 # Grouped targets (&:): one bison/flex run makes both files, even with -j.
@@ -165,6 +165,12 @@ check: deps
 # Same without the dependency step (for a machine already set up).
 check-only: tests
 	sh tests/run.sh $(O)
+
+# The README's first command: build, then compile an example policy, run a
+# program under it and show what the kernel reports.
+demo: deps
+	$(MAKE) all $(O)/tests/probe
+	sh tools/demo.sh $(O)
 
 golden-update: all
 	sh tests/golden/run.sh $(O) --update
