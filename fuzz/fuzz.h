@@ -1,0 +1,42 @@
+/* fuzz.h - shared by the fuzz targets and the replay driver.
+ *
+ * Every target defines LLVMFuzzerTestOneInput (libFuzzer's entry point);
+ * fuzz/replay.c calls the same function for each file it is given, so
+ * `make check` replays the corpus without libFuzzer.
+ *
+ * Targets abort() when an oracle fails (a blob capc wrote that the runtime
+ * refuses, a dry run that changed the process, ...), so libFuzzer saves
+ * the input as a crash and the replay reports it.
+ */
+#ifndef CAPC_FUZZ_H
+#define CAPC_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capr.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* Oracle failure: message on stderr, then abort(). */
+void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* The directory included files may come from (tests/golden/features, so
+ * that `include "include/common.cap"` works); set by fuzz_init_paths. */
+extern char fuzz_include_dir[4096];
+/* While set, fopen() is restricted to fuzz_include_dir (fuzz_common.c). */
+extern bool fuzz_sandbox;
+void fuzz_init_paths(void);
+
+/* A stream to /dev/null (opened once). */
+FILE *fuzz_devnull(void);
+
+/* capr_enter_policy(CAPR_DRY_RUN) of every point of pol; fails the
+ * oracle if any of them changed the process (capabilities, bounding and
+ * ambient sets, ids, groups, securebits, keep_caps, no_new_privs, seccomp). */
+void fuzz_dry_run_all(capr_policy *pol);
+
+#endif /* CAPC_FUZZ_H */

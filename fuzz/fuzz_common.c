@@ -1,0 +1,132 @@
+/* fuzz_common.c - oracle failures and the file-system sandbox of the
+ * fuzz targets.
+ *
+ * A policy may `include` any path. Fuzzed text must not read arbitrary
+ * files (/dev/zero takes 64 MiB before capc gives up, a FIFO blocks
+ * forever: costs of the fuzzing, not bugs), so the targets are linked with
+ * -Wl,--wrap=fopen: while fuzz_sandbox is set (the targets set it around
+ * the code under test), fopen() of anything but a regular file inside
+ * fuzz_include_dir fails with ENOENT, as a missing include would.
+ * libFuzzer's own fopen() calls (it writes the corpus and crash files with
+ * it) happen outside and pass through.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+char fuzz_include_dir[4096];
+
+FILE *__real_fopen(const char *path, const char *mode);
+FILE *__wrap_fopen(const char *path, const char *mode);
+
+bool fuzz_sandbox;
+
+/* To fd 2 itself: the targets may point the stderr stream at /dev/null. */
+void fuzz_fail(const char *fmt, ...)
+{
+	va_list ap;
+	dprintf(2, "fuzz oracle failed: ");
+	va_start(ap, fmt);
+	vdprintf(2, fmt, ap);
+	va_end(ap);
+	dprintf(2, "\n");
+	abort();
+}
+
+/* The source tree is $CAPC_SRC, else the current directory (make fuzz
+ * and the tests run from the tree). */
+void fuzz_init_paths(void)
+{
+	const char *src = getenv("CAPC_SRC");
+	char dir[2048], real[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/tests/golden/features", src && *src ? src : ".");
+	if (!realpath(dir, real)) {
+		fprintf(stderr, "fuzz: %s: %s (run from the source tree or set CAPC_SRC)\n", dir, strerror(errno));
+		exit(2);
+	}
+	snprintf(fuzz_include_dir, sizeof fuzz_include_dir, "%s/", real);
+}
+
+FILE *fuzz_devnull(void)
+{
+	static FILE *null;
+	if (!null) {
+		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || !(null = fdopen(fd, "w")))
+			fuzz_fail("cannot open /dev/null");
+	}
+	return null;
+}
+
+/* What a dry run must leave alone. */
+struct fuzz_state {
+	struct __user_cap_data_struct caps[2];
+	uid_t uid[3];
+	gid_t gid[3];
+	int ngroups;
+	int secbits, nnp, seccomp, keepcaps;
+	unsigned long bnd, amb;
+};
+
+static void snapshot(struct fuzz_state *s)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	memset(s, 0, sizeof *s);
+	syscall(SYS_capget, &h, s->caps);
+	getresuid(&s->uid[0], &s->uid[1], &s->uid[2]);
+	getresgid(&s->gid[0], &s->gid[1], &s->gid[2]);
+	s->ngroups = getgroups(0, NULL);
+	s->secbits = prctl(PR_GET_SECUREBITS);
+	s->nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	s->seccomp = prctl(PR_GET_SECCOMP);
+	s->keepcaps = prctl(PR_GET_KEEPCAPS);
+	for (int c = 0; c < 64; c++) {
+		if (prctl(PR_CAPBSET_READ, c) == 1)
+			s->bnd |= 1ul << c;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+			s->amb |= 1ul << c;
+	}
+}
+
+void fuzz_dry_run_all(capr_policy *pol)
+{
+	struct fuzz_state before, after;
+	snapshot(&before);
+	capr_set_dry_run_stream(fuzz_devnull());
+	for (size_t i = 0; i < capr_point_count(pol); i++) {
+		struct capr_error err;
+		const char *point = capr_point_name(pol, i);
+		if (!point)
+			fuzz_fail("point %zu of %zu has no name", i, capr_point_count(pol));
+		capr_enter_policy(pol, point, CAPR_DRY_RUN | CAPR_RETURN_PARTIAL, &err);
+		snapshot(&after);
+		if (memcmp(&before, &after, sizeof before) != 0)
+			fuzz_fail("a dry run of point '%s' changed the process", point);
+	}
+}
+
+FILE *__wrap_fopen(const char *path, const char *mode)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	size_t n = strlen(fuzz_include_dir);
+	if (!fuzz_sandbox)
+		return __real_fopen(path, mode);
+	if (realpath(path, real) && strncmp(real, fuzz_include_dir, n) == 0 && stat(real, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size < (1 << 20))
+		return __real_fopen(real, mode);
+	errno = ENOENT;
+	return NULL;
+}
