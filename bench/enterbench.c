@@ -21,8 +21,15 @@
  * fresh child included, for both). Prints per variant
  *
  *     variant=capr|direct median_us=X p10_us=X p90_us=X
+ *
+ *     enterbench -1 drop|seccomp POLICY.capbin POINT
+ *
+ * runs each variant once, between the marker calls close(-100 - V) and
+ * close(-110 - V) (V = 0 capr, 1 direct), for counting its system calls
+ * under strace -f.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -64,6 +71,8 @@ static int direct_seccomp(void)
 	return 0;
 }
 
+static bool marked;
+
 static double one(int variant, int (*direct)(void), capr_policy *pol, const char *point)
 {
 	int pfd[2], status;
@@ -76,9 +85,13 @@ static double one(int variant, int (*direct)(void), capr_policy *pol, const char
 	if (pid == 0) {
 		struct capr_error err;
 		close(pfd[0]);
+		if (marked)
+			close(-100 - variant);
 		double t0 = bench_now_ns();
 		int rc = variant ? direct() : capr_enter_policy(pol, point, 0, &err);
 		double dt = bench_now_ns() - t0;
+		if (marked)
+			close(-110 - variant);
 		if (rc < 0) {
 			if (variant)
 				perror("enterbench: direct");
@@ -102,10 +115,13 @@ int main(int argc, char **argv)
 	long rounds = 400;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "R:")) != -1) {
-		if (opt != 'R')
+	while ((opt = getopt(argc, argv, "R:1")) != -1) {
+		if (opt == 'R')
+			rounds = atol(optarg);
+		else if (opt == '1')
+			marked = true;
+		else
 			goto usage;
-		rounds = atol(optarg);
 	}
 	if (argc - optind != 3 || rounds < 1)
 		goto usage;
@@ -128,6 +144,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "enterbench: %s: %s\n", path, capr_strerror(&err));
 		return 1;
 	}
+	if (marked) {
+		int rc = one(0, direct, pol, point) < 0 || one(1, direct, pol, point) < 0;
+		capr_close(pol);
+		return rc;
+	}
 	double *t[2] = { calloc((size_t)rounds, sizeof(double)), calloc((size_t)rounds, sizeof(double)) };
 	if (!t[0] || !t[1])
 		return 1;
@@ -147,6 +168,6 @@ int main(int argc, char **argv)
 	capr_close(pol);
 	return 0;
 usage:
-	fprintf(stderr, "usage: enterbench [-R ROUNDS] drop|seccomp POLICY.capbin POINT\n");
+	fprintf(stderr, "usage: enterbench [-R ROUNDS | -1] drop|seccomp POLICY.capbin POINT\n");
 	return 2;
 }

@@ -11,6 +11,7 @@
 #ifndef CAPC_FUZZ_H
 #define CAPC_FUZZ_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,7 +27,7 @@ void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 
 /* The directory included files may come from (tests/golden/features, so
  * that `include "include/common.cap"` works); set by fuzz_init_paths. */
-extern char fuzz_include_dir[4096];
+extern char fuzz_include_dir[PATH_MAX + 2];
 /* While set, fopen() is restricted to fuzz_include_dir (fuzz_common.c). */
 extern bool fuzz_sandbox;
 void fuzz_init_paths(void);

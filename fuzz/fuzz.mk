@@ -1,13 +1,15 @@
 # fuzz/fuzz.mk - libFuzzer targets and their replay drivers.
 #
-#     make -f fuzz/fuzz.mk fuzz-progs      (make fuzz does this, then fuzz/run.sh)
+#     make -f fuzz/fuzz.mk fuzz-progs      (fuzz/run.sh, hence make fuzz, does this)
 #
 # Includes the project Makefile, so the compiler and libcapr objects are
 # built by the project's own rules, in their own directory (build/fuzz/:
 # make clean removes it), with clang, coverage instrumentation for
 # libFuzzer (fuzzer-no-link) and ASan + UBSan (every UB report aborts).
-O = build/fuzz
-CC = clang
+# override: a make fuzz O=... or CC=... on the command line reaches this
+# sub-make through MAKEFLAGS and must not retarget the normal build.
+override O = build/fuzz
+override CC = clang
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # clang-only warnings the project code trips (reported; gcc builds are unaffected)
 CLANG_QUIRKS = -Wno-format-nonliteral -Wno-bitwise-instead-of-logical

@@ -26,7 +26,7 @@
 
 #include "fuzz.h"
 
-char fuzz_include_dir[4096];
+char fuzz_include_dir[PATH_MAX + 2];
 
 FILE *__real_fopen(const char *path, const char *mode);
 FILE *__wrap_fopen(const char *path, const char *mode);

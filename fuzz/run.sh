@@ -3,6 +3,9 @@
 #
 #   sh fuzz/run.sh [BUILD_DIR [SECONDS [TARGET...]]]     default build/fuzz 60, all targets
 #
+# Builds the targets first (fuzz/fuzz.mk: clang, libFuzzer, ASan, UBSan)
+# when BUILD_DIR is the default.
+#
 # Per target: a working corpus in fuzz/corpus-out/TARGET (not committed),
 # seeded from the project's own inputs (read-only corpus directories, so
 # nothing is written into the tree), plus fuzz/regressions/TARGET (crash
@@ -21,7 +24,16 @@ SRC=$(pwd)
 export CAPC_SRC="$SRC"
 F=$O/fuzz
 OUT=fuzz/corpus-out
+
+if ! command -v clang >/dev/null 2>&1; then
+	echo "fuzz: needs clang with libFuzzer (Debian: apt-get install clang)" >&2
+	exit 2
+fi
+if [ "$O" = build/fuzz ]; then
+	${MAKE:-make} -s -f fuzz/fuzz.mk fuzz-progs || exit 2
+fi
 SHARED=../shared/data
+[ -d "$SHARED" ] || SHARED=../../shared/data # a git worktree one level deeper
 mkdir -p "$OUT/artifacts" "$OUT/seeds-blob" "$OUT/seeds-policy" "$OUT/seeds-yaml"
 
 # Seeds that need assembling: blobs from the golden expectations (the
