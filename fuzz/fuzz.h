@@ -40,4 +40,14 @@ FILE *fuzz_devnull(void);
  * ambient sets, ids, groups, securebits, keep_caps, no_new_privs, seccomp). */
 void fuzz_dry_run_all(capr_policy *pol);
 
+/* 1 if seccomp(2) refuses the program (EINVAL), 0 if it loads it; tried
+ * in a forked child. */
+struct sock_filter;
+int fuzz_kernel_refuses(const struct sock_filter *f, size_t n);
+
+/* Every filter an accepted policy holds must load in the kernel: the
+ * runtime promises to refuse at load time what seccomp(2) would refuse
+ * (docs/capbin.md, Validation 9). */
+void fuzz_check_filters(const capr_policy *pol);
+
 #endif /* CAPC_FUZZ_H */

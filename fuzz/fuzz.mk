@@ -18,7 +18,7 @@ LDFLAGS = $(FUZZ_SAN)
 include Makefile
 
 F = $(O)/fuzz
-FUZZ_TARGETS = policy blob
+FUZZ_TARGETS = policy blob bpf
 ifneq ($(shell grep -l yaml_parse_file compiler/yaml_input.c 2>/dev/null | xargs grep -L 'not built into this capc' 2>/dev/null),)
 FUZZ_TARGETS += yaml
 endif

@@ -7,6 +7,9 @@
  *     checks minus "runs on this machine", so a blob one accepts and the
  *     other refuses (other than for its architecture) is a bug in one of
  *     them;
+ *   - every filter of an accepted blob loads in the kernel (seccomp(2) in
+ *     a forked child): the runtime must refuse at load time what the
+ *     kernel would refuse after the stage's other steps;
  *   - a dry run of every point of an accepted blob leaves the process
  *     unchanged.
  */
@@ -48,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!pol && dumped == 0 && strcmp(err.step, "arch") != 0)
 		fuzz_fail("capc --dump accepts a blob the runtime refuses: %s", capr_strerror(&err));
 	if (pol) {
+		fuzz_check_filters(pol);
 		fuzz_dry_run_all(pol);
 		capr_close(pol);
 	}

@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -22,8 +24,10 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "capr_internal.h"
 #include "fuzz.h"
 
 char fuzz_include_dir[PATH_MAX + 2];
@@ -129,4 +133,42 @@ FILE *__wrap_fopen(const char *path, const char *mode)
 		return __real_fopen(real, mode);
 	errno = ENOENT;
 	return NULL;
+}
+
+/* 1 if seccomp(2) refuses the program with EINVAL, 0 if it loads it: in
+ * a forked child, after no_new_privs. */
+int fuzz_kernel_refuses(const struct sock_filter *f, size_t n)
+{
+	int status;
+	pid_t pid = fork();
+	if (pid < 0)
+		fuzz_fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct sock_fprog prog = { (unsigned short)n, (struct sock_filter *)f };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(3);
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			_exit(errno == EINVAL ? 1 : 2);
+		/* Loaded. The filter now decides about exit_group too: whatever
+		 * it does (kill, trap, errno, then SIGSEGV in _exit's loop),
+		 * the exit status is not 1, 2 or 3. */
+		syscall(SYS_exit_group, 0);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fuzz_fail("waitpid: %s", strerror(errno));
+	if (WIFEXITED(status) && (WEXITSTATUS(status) == 2 || WEXITSTATUS(status) == 3))
+		fuzz_fail("seccomp(2) failed for another reason than the program (status %d)", WEXITSTATUS(status));
+	return WIFEXITED(status) && WEXITSTATUS(status) == 1;
+}
+
+void fuzz_check_filters(const capr_policy *pol)
+{
+	for (size_t i = 0; i < pol->nstages; i++) {
+		const struct capr_stage *st = &pol->stages[i];
+		if (st->filter && fuzz_kernel_refuses(st->filter, st->filter_len))
+			fuzz_fail("stage '%s': the runtime accepted a %zu-instruction filter that seccomp(2) refuses",
+				  st->point, st->filter_len);
+	}
 }

@@ -7,6 +7,7 @@
  *   - every blob capc writes passes the runtime's validation
  *     (capr_open_mem), except a blob for another architecture only;
  *   - capc --dump prints it (dump_blob returns 0);
+ *   - the kernel loads each of its filters (seccomp(2) in a forked child);
  *   - a dry run of every point leaves the process unchanged.
  * Crashes, sanitizer reports, leaks and timeouts are libFuzzer's.
  */
@@ -49,6 +50,7 @@ static void compile(const struct ast_unit *u, const char *select)
 			if (dump_blob(fuzz_devnull(), blob, len) != 0)
 				fuzz_fail("capc --dump refuses a blob capc wrote");
 			if (pol) {
+				fuzz_check_filters(pol);
 				fuzz_dry_run_all(pol);
 				capr_close(pol);
 			}

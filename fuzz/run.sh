@@ -51,6 +51,7 @@ seeds() {
 	case $1 in
 	policy) echo "policies/examples tests/golden/features tests/golden/errors $OUT/seeds-policy" ;;
 	blob) echo "$OUT/seeds-blob" ;;
+	bpf) echo "fuzz/seeds/bpf" ;;
 	yaml) echo "$OUT/seeds-yaml" ;;
 	esac
 }

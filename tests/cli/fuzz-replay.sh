@@ -8,6 +8,8 @@
 #   policy  policies/examples, tests/golden/features, tests/golden/errors,
 #           fuzz/regressions/policy
 #   blob    tests/golden/expected/*.capbin, fuzz/regressions/blob
+#   bpf     fuzz/seeds/bpf, fuzz/regressions/bpf (each input loaded by the
+#           kernel in a child: libcapr's BPF check must agree with it)
 #   yaml    policies/examples/*.yaml|*.json, fuzz/regressions/yaml (when
 #           capc reads YAML)
 # Each input runs in its own process and prints ok / not ok: a crash, a
@@ -40,7 +42,7 @@ if nm "$CAPC_BUILD/compiler/diag.o" 2>/dev/null | grep -q __asan; then
 	san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 fi
 
-targets="policy blob"
+targets="policy blob bpf"
 if ! grep -q 'not built into this capc' compiler/yaml_input.c && [ -f fuzz/fuzz_yaml.c ]; then
 	targets="$targets yaml"
 fi
@@ -61,6 +63,7 @@ for t in $targets; do
 	case $t in
 	policy) set -- policies/examples tests/golden/features tests/golden/errors ;;
 	blob) set -- tests/golden/expected/*.capbin ;;
+	bpf) set -- fuzz/seeds/bpf ;;
 	yaml)
 		for f in policies/examples/*.yaml policies/examples/*.yml policies/examples/*.json; do
 			[ -f "$f" ] && set -- "$@" "$f"
@@ -75,7 +78,8 @@ for t in $targets; do
 		rel=${file#fuzz/regressions/}
 		known=""
 		[ "$rel" != "$file" ] && [ -f fuzz/regressions/KNOWN ] &&
-			known=$(awk -v f="$rel" '$1 == f { $1 = ""; sub(/^ +/, ""); print; exit }' fuzz/regressions/KNOWN)
+			known=$(awk -v f="$rel" '$1 == f { $1 = ""; sub(/^ +/, ""); print; exit }' fuzz/regressions/KNOWN |
+				cut -c1-100)
 		case $line in
 		"not ok"*)
 			if [ -n "$known" ]; then
