@@ -33,6 +33,7 @@ endif
 
 OPT ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+# -iquote, not -I, for compiler/: its seccomp.h must not hide libseccomp's <seccomp.h>.
 BASE = -std=gnu11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude -iquote compiler -iquote runtime -I$(O)/gen
 CFLAGS_OWN = $(BASE) $(OPT) $(WARN) $(SAN_FLAGS) $(CFLAGS)
 # flex/bison output: our warnings off, nothing else changed.

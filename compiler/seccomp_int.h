@@ -1,0 +1,111 @@
+/* seccomp_int.h - what the seccomp*.c files and the disassembler share.
+ *
+ *   seccomp.c       the rule model: expressions, which rules decide which
+ *                   syscall (sc_index), sc_check's warnings
+ *   seccomp_arch.c  the architectures and ABIs libseccomp knows
+ *   seccomp_cond.c  conditions as sets of argument values, and their
+ *                   lowering to pairwise disjoint libseccomp rules
+ *   seccomp_gen.c   sc_generate: libseccomp contexts, export, limits
+ *
+ * Nothing outside compiler/seccomp*.c and compiler/bpf_dis.c includes this.
+ */
+#ifndef CAPC_SECCOMP_INT_H
+#define CAPC_SECCOMP_INT_H
+
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seccomp.h"
+
+#define SC_NARGS 6
+
+/* A syscall's libseccomp rules beyond this are an error: every rule costs
+ * instructions, and a condition that needs this many is a mistake. */
+#define SC_MAX_LRULES_PER_SYSCALL 1024
+
+/* ---------------------------------------------------------------- seccomp.c */
+
+/* The rules that name one syscall. */
+struct sc_sysent {
+	const char *name;
+	const size_t *rules; /* indices into sc_filter.rules naming it, source order */
+	size_t nrules;
+	bool has_direct;     /* some rule names it directly: group rules do not apply */
+};
+
+/* Every syscall the filter names, sorted by name. */
+struct sc_index {
+	struct sc_sysent *v;
+	size_t n;
+	size_t *pool;
+};
+
+int sc_index_build(const struct sc_filter *f, struct sc_index *ix);
+void sc_index_free(struct sc_index *ix);
+const struct sc_sysent *sc_index_find(const struct sc_index *ix, const char *name);
+/* Does rule r (an index in e->rules' filter) decide e's syscall? */
+bool sc_rule_applies(const struct sc_filter *f, const struct sc_sysent *e, size_t r);
+/* Known SECCOMP_RET_* value (the ones the language can write). */
+bool sc_action_valid(uint32_t action);
+
+/* ---------------------------------------------------------------- seccomp_arch.c */
+
+struct sc_abi {
+	const char *name;     /* libseccomp's name: "x86_64", "x86", "x32", ... */
+	uint32_t token;       /* SCMP_ARCH_* */
+	uint32_t audit_arch;  /* AUDIT_ARCH_* its tasks report (x32: x86_64's) */
+	unsigned width;       /* argument width libseccomp compares: 32 or 64 */
+	const char *host;     /* the 64-bit kernel arch it is a compat ABI of, or NULL */
+	uint32_t role;        /* CAPBIN_ABI_COMPAT or CAPBIN_ABI_X32 under `host` */
+};
+
+const struct sc_abi *sc_abi_by_name(const char *name);
+const struct sc_abi *sc_abi_by_token(uint32_t token);
+/* The ABI whose tasks report `audit_arch` natively (x86_64 for
+ * 0xc000003e, never x32), or NULL. */
+const struct sc_abi *sc_abi_by_audit(uint32_t audit_arch);
+/* Little-endian arch (the kernel's __AUDIT_ARCH_LE bit). */
+bool sc_audit_arch_le(uint32_t audit_arch);
+
+/* ---------------------------------------------------------------- seccomp_cond.c */
+
+/* One input rule of a syscall, in source order. */
+struct sc_lin {
+	const struct sc_expr *cond; /* NULL: every call */
+	uint32_t action;
+	/* Calls this matches are decided elsewhere (socketcall(SYS_SOCKET, ...)
+	 * by the rules for socket): it hides earlier rules and emits nothing. */
+	bool excluded;
+};
+
+/* One libseccomp rule: every comparison must hold. */
+struct sc_lrule {
+	uint32_t action;
+	unsigned ncmp;
+	struct scmp_arg_cmp cmp[SC_NARGS];
+};
+
+struct sc_lout {
+	struct sc_lrule *v;
+	size_t n;
+};
+
+enum sc_lower_status {
+	SC_LOWER_OK = 0,
+	SC_LOWER_TOO_MANY,  /* more than SC_MAX_LRULES_PER_SYSCALL; count in *count */
+	SC_LOWER_COMPLEX,   /* a condition's normal form grew too big */
+	SC_LOWER_INVALID,   /* malformed condition (bad argument index or operator) */
+	SC_LOWER_NOMEM,
+};
+
+/* Lower one syscall's rules (last match wins, `def` when none matches)
+ * for arguments `width` bits wide into pairwise disjoint libseccomp rules
+ * with actions other than `def`. On failure *culprit is the input rule to
+ * blame and, for SC_LOWER_TOO_MANY, *count the number of rules needed. */
+enum sc_lower_status sc_lower(const struct sc_lin *in, size_t n, uint32_t def, unsigned width,
+			      struct sc_lout *out, size_t *culprit, size_t *count);
+void sc_lout_free(struct sc_lout *out);
+
+#endif /* CAPC_SECCOMP_INT_H */
