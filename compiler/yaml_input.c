@@ -34,6 +34,7 @@
 #include <yaml.h>
 
 #include "ast.h"
+#include "capbin.h"
 #include "diag.h"
 #include "parser.h"
 #include "seccomp.h"
@@ -664,8 +665,12 @@ static bool make_name(struct yfile *y, const struct piece *p, const char *what, 
 		return true;
 	}
 	if (!is_ident(s, len)) {
-		yerror(y, &p->loc, "invalid %s '%s' (names are letters, digits and '_', not starting with a digit)",
-		       bare(what), buf);
+		if (len > 0 && (s[0] == '"' || s[0] == '\''))
+			yerror(y, &p->loc, "invalid %s '%s' (quotes inside a value are part of it: quote the whole "
+			       "value, or write a list)", bare(what), buf);
+		else
+			yerror(y, &p->loc, "invalid %s '%s' (names are letters, digits and '_', not starting with a digit)",
+			       bare(what), buf);
 		return false;
 	}
 	if (is_keyword(s, len) && strcmp(buf, "kill") != 0 && strcmp(buf, "seccomp") != 0) {
@@ -2049,6 +2054,107 @@ static struct ast_sc_stmt *docker_entry(struct docker *k, yaml_node_t *e)
 	return parse_sc(SC_RULE, &at, act, t);
 }
 
+/* An ABI where a conditional rule's syscall is also reached through
+ * socketcall() or ipc() (socket on x86): seccomp cannot read the
+ * multiplexed arguments, so capc refuses such a filter (seccomp.c,
+ * "Multiplexed calls"). Docker's libseccomp drops the condition there
+ * instead, unchecked. Such an ABI is left out of the import with a warning
+ * (its programs are killed: stricter than Docker, never looser), unless it
+ * is the target's own, where the error stands. */
+static void docker_drop_muxed_abis(struct docker *k, struct ast_names *arches, const struct ast_sc_stmt *rules)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < arches->n; i++) {
+		const char *abi = arches->v[i].text;
+		uint32_t token = seccomp_arch_resolve_name(abi);
+		bool socketcall = seccomp_syscall_resolve_name_arch(token, "socketcall") >= 0;
+		bool ipc = seccomp_syscall_resolve_name_arch(token, "ipc") >= 0;
+		const struct ast_target *why = NULL;
+		bool own = k->arch >= 0 && !strcmp(abi, arch_names[k->arch].abi);
+		for (const struct ast_sc_stmt *r = rules; r && !why && !own && (socketcall || ipc); r = r->next) {
+			for (size_t j = 0; j < r->ntargets && !why; j++) {
+				if (!r->targets[j].cond)
+					continue;
+				int nr = seccomp_syscall_resolve_name_arch(token, r->targets[j].name.text);
+				if ((socketcall && nr <= -101 && nr >= -120) || (ipc && nr <= -201 && nr >= -224))
+					why = &r->targets[j];
+			}
+		}
+		if (!why) {
+			arches->v[n++] = arches->v[i];
+			continue;
+		}
+		ywarn(k->y, &why->name.loc, "ABI %s left out of the filter, so its programs are killed: there '%s' is "
+		      "also reached through %s(), whose arguments seccomp cannot read, and this condition could not "
+		      "be checked (Docker leaves it unchecked)", abi, why->name.text,
+		      seccomp_syscall_resolve_name_arch(token, why->name.text) <= -201 ? "ipc" : "socketcall");
+		free(arches->v[i].text);
+	}
+	arches->n = n;
+}
+
+/* Whether `name` is a syscall of the ABI (directly, or through
+ * socketcall()/ipc() where those multiplex it), as seccomp_gen.c decides. */
+static bool abi_has(uint32_t token, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name_arch(token, name);
+	if (nr >= 0)
+		return true;
+	if (nr <= -101 && nr >= -120)
+		return seccomp_syscall_resolve_name_arch(token, "socketcall") >= 0;
+	if (nr <= -201 && nr >= -224)
+		return seccomp_syscall_resolve_name_arch(token, "ipc") >= 0;
+	return false;
+}
+
+/* Docker lists the syscalls of every architecture in one profile and runc
+ * skips those the machine lacks: so does the import, silently, for the
+ * ABIs the filter is built for. Rules left without a syscall go. */
+static void docker_prune(struct docker *k, struct pscs *list, const struct ast_names *arches)
+{
+	uint32_t tokens[CAPBIN_MAX_ARCHES * 3];
+	size_t nt = 0;
+
+	if (k->y->sh->target) {
+		for (const char *const *t = k->y->sh->target; *t && nt < sizeof tokens / sizeof tokens[0]; t++)
+			if (seccomp_arch_resolve_name(*t))
+				tokens[nt++] = seccomp_arch_resolve_name(*t);
+	} else {
+		for (size_t i = 0; i < arches->n && nt < sizeof tokens / sizeof tokens[0]; i++)
+			tokens[nt++] = seccomp_arch_resolve_name(arches->v[i].text);
+		if (nt == 0)
+			tokens[nt++] = seccomp_arch_native();
+	}
+	if (nt == 0)
+		return; /* a bad --target: sema says so */
+	struct ast_sc_stmt **link = &list->head;
+	list->tail = NULL;
+	while (*link) {
+		struct ast_sc_stmt *r = *link;
+		size_t n = 0;
+		for (size_t i = 0; i < r->ntargets; i++) {
+			bool some = false;
+			for (size_t t = 0; t < nt && !some; t++)
+				some = abi_has(tokens[t], r->targets[i].name.text);
+			if (some || r->kind == SC_DEFAULT) {
+				r->targets[n++] = r->targets[i];
+			} else {
+				free(r->targets[i].name.text);
+				parse_free_cond(r->targets[i].cond);
+			}
+		}
+		r->ntargets = n;
+		if (n == 0 && r->kind == SC_RULE) {
+			*link = r->next;
+			r->next = NULL;
+			parse_free_scs(r);
+			continue;
+		}
+		list->tail = r;
+		link = &r->next;
+	}
+}
+
 /* The service's name: the file's base name without its extension, every
  * character that cannot be in a name replaced by '_'. */
 static char *docker_service_name(const char *path)
@@ -2143,6 +2249,10 @@ static void docker_document(struct yfile *y, yaml_node_t *root)
 	}
 	if (k.unknown > MAX_ERRORS)
 		ynote(y, &at, "%u more unknown syscall names skipped", k.unknown - MAX_ERRORS);
+
+	if (!y->sh->target)
+		docker_drop_muxed_abis(&k, &arches, list.head);
+	docker_prune(&k, &list, &arches);
 
 	struct ast_decl *d = parse_decl(AD_SERVICE, &at, parse_name(docker_service_name(y->file->path), false, &at));
 	struct pstmts body = { 0 };
