@@ -40,6 +40,21 @@ for n in ftp ping web webd files; do
 	check_eq "examples/$n.yaml: same tree as $n.cap" "$a" "$b"
 done
 
+# The golden features' YAML and JSON twins.
+for y in "$CAPC_SRC"/tests/golden/features/*.yaml "$CAPC_SRC"/tests/golden/features/*.json; do
+	[ -f "$y" ] || continue
+	c=${y%.*}.cap
+	n=features/$(basename "$y")
+	"$CAPC" "$c" -o "$T_TMP/twin.cap.capbin" 2>/dev/null
+	if ! "$CAPC" "$y" -o "$T_TMP/twin.yaml.capbin" 2>"$T_TMP/twin.log"; then
+		fail "$n compiles"
+		sed 's/^/#   /' "$T_TMP/twin.log"
+		continue
+	fi
+	check "$n: same bytes as its .cap twin" cmp -s "$T_TMP/twin.cap.capbin" "$T_TMP/twin.yaml.capbin"
+	check_eq "$n: same tree as its .cap twin" "$("$CAPC" --ast "$c" | sed 's/ :oneliner//')" "$("$CAPC" --ast "$y")"
+done
+
 # Every construct, a session, defines and includes: .cap and YAML twins.
 cd "$T_TMP" || exit 1
 printf 'service other keep net_raw\n' >inc.cap
