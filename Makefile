@@ -66,7 +66,7 @@ ifneq ($(wildcard runtime/pam_capc.c),)
 LIBS += $(O)/pam_capc.so
 endif
 
-all: $(PROGRAMS) $(LIBS) $(O)/capr.pc
+all: $(PROGRAMS) $(LIBS)
 
 .PHONY: all check check-only deps demo golden-update bench install uninstall clean fuzz tests
 
@@ -131,9 +131,6 @@ $(O)/capr_preload.so: runtime/preload.c $(RUNTIME_SRC) include/capr.h include/ca
 $(O)/pam_capc.so: $(O)/pic/runtime/pam_capc.o $(RUNTIME_PIC_OBJ)
 	$(CC) $(LDFLAGS_ALL) -shared -Wl,-z,now -o $@ $^ -lpam -lpthread
 
-$(O)/capr.pc: runtime/capr.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
-
 # ---------------------------------------------------------------- tests
 # tests/runtime/*.c: programs run by the runtime tests (link libcapr).
 # tests/unit/*.c: unit tests of compiler parts (link the compiler objects).
@@ -196,7 +193,10 @@ install: all
 	install -m 0755 $(O)/libcapr.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libcapr.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libcapr.so
 	install -m 0644 include/capr.h include/capbin.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 0644 $(O)/capr.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	# capr.pc is made here, not at build time, so it names the PREFIX/LIBDIR of this install.
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+		runtime/capr.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/capr.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/capr.pc
 	if [ -f $(O)/capr_preload.so ]; then install -m 0644 $(O)/capr_preload.so $(DESTDIR)$(LIBDIR)/capc/; fi
 	if [ -f $(O)/pam_capc.so ]; then install -d $(DESTDIR)$(PAMDIR) && install -m 0644 $(O)/pam_capc.so $(DESTDIR)$(PAMDIR)/; fi
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; done; true

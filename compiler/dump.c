@@ -211,26 +211,6 @@ static bool user_is_root(const struct view *v, const struct capbin_stage *s)
 	return s->user.name ? strcmp(str_at(v, s->user.name), "root") == 0 : s->user.id == 0;
 }
 
-static struct cm_stage cm_from(const struct view *v, const struct capbin_stage *s)
-{
-	struct cm_stage c = {
-		.flags = s->flags,
-		.securebits = s->securebits,
-		.securebits_mask = s->securebits_mask,
-		.bounding = s->bounding,
-		.prm_and = s->prm_and,
-		.prm_or = s->prm_or,
-		.eff_and = s->eff_and,
-		.eff_or = s->eff_or,
-		.inh_and = s->inh_and,
-		.inh_or = s->inh_or,
-		.amb_and = s->amb_and,
-		.amb_or = s->amb_or,
-		.user_is_root = user_is_root(v, s),
-	};
-	return c;
-}
-
 static void print_state_line(FILE *out, const char *label, uint64_t m)
 {
 	fprintf(out, "    %s %016llx  ", label, (unsigned long long)m);
@@ -416,7 +396,7 @@ int dump_blob(FILE *out, const uint8_t *blob, size_t len)
 	for (uint16_t i = 0; i < v.h.stage_count; i++) {
 		struct capbin_stage s = stage_at(&v, i);
 		print_stage(out, &v, i, &s);
-		struct cm_stage cs = cm_from(&v, &s);
+		struct cm_stage cs = CM_STAGE_OF(&s, user_is_root(&v, &s));
 		if (session) {
 			/* Each rule starts from a root login program; its user
 			 * then gets what survives setuid() and execve(). */

@@ -1180,27 +1180,6 @@ static void lower_stage(struct sb *b)
 
 /* ------------------------------------------------------------------ checks */
 
-static struct cm_stage cm_of(const struct sb *b)
-{
-	const struct ir_stage *s = &b->ir;
-	struct cm_stage c = {
-		.flags = s->flags,
-		.securebits = s->securebits,
-		.securebits_mask = s->securebits_mask,
-		.bounding = s->bounding,
-		.prm_and = s->prm_and,
-		.prm_or = s->prm_or,
-		.eff_and = s->eff_and,
-		.eff_or = s->eff_or,
-		.inh_and = s->inh_and,
-		.inh_or = s->inh_or,
-		.amb_and = s->amb_and,
-		.amb_or = s->amb_or,
-		.user_is_root = b->user && id_is_root(&b->user->id),
-	};
-	return c;
-}
-
 /* The statement that removed capability c in stage b (for notes). */
 static struct loc removal_loc(const struct sb *b, int c)
 {
@@ -1334,7 +1313,7 @@ static void check_stage(struct sb *b, struct may *m, bool check_needs)
 		}
 	}
 
-	struct cm_stage cs = cm_of(b);
+	struct cm_stage cs = CM_STAGE_OF(&b->ir, b->user && id_is_root(&b->user->id));
 	/* In the may-analysis the process may still be root unless this
 	 * stage switched to a non-root user. */
 	cm_apply(&m->s, &cs);
@@ -1464,16 +1443,7 @@ static void free_sbs(struct sb *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		sc_filter_free(v[i].filter);
-		struct ir_stage *s = &v[i].ir;
-		free(s->point);
-		free(s->user.name);
-		free(s->group.name);
-		for (size_t g = 0; g < s->ngroups; g++)
-			free(s->groups[g].name);
-		free(s->groups);
-		sc_filter_free(s->filter);
-		for (size_t a = 0; a < CAPBIN_MAX_ARCHES; a++)
-			free(s->progs[a].insns);
+		ir_stage_free(&v[i].ir);
 	}
 	free(v);
 }
