@@ -30,6 +30,8 @@ void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 extern char fuzz_include_dir[PATH_MAX + 2];
 /* While set, fopen() is restricted to fuzz_include_dir (fuzz_common.c). */
 extern bool fuzz_sandbox;
+/* One more path fopen() may open in the sandbox (the YAML target's input). */
+void fuzz_allow_path(const char *path);
 void fuzz_init_paths(void);
 
 /* A stream to /dev/null (opened once). */
@@ -49,5 +51,13 @@ int fuzz_kernel_refuses(const struct sock_filter *f, size_t n);
  * runtime promises to refuse at load time what seccomp(2) would refuse
  * (docs/capbin.md, Validation 9). */
 void fuzz_check_filters(const capr_policy *pol);
+
+/* What `capc [-t TARGET] FILE` and `capc -s NAME FILE` do for each
+ * service or session of the unit (at most 4), without writing a file,
+ * with the oracles: every blob capc writes passes the runtime's
+ * validation (except a blob for another architecture only) and capc
+ * --dump, the kernel loads its filters, dry runs change nothing. */
+struct ast_unit;
+void fuzz_compile_unit(const struct ast_unit *u, const char *const *target);
 
 #endif /* CAPC_FUZZ_H */

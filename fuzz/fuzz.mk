@@ -18,10 +18,7 @@ LDFLAGS = $(FUZZ_SAN)
 include Makefile
 
 F = $(O)/fuzz
-FUZZ_TARGETS = policy blob bpf
-ifneq ($(shell grep -l yaml_parse_file compiler/yaml_input.c 2>/dev/null | xargs grep -L 'not built into this capc' 2>/dev/null),)
-FUZZ_TARGETS += yaml
-endif
+FUZZ_TARGETS = policy blob bpf yaml
 FUZZ_OBJS = $(COMPILER_LIB_OBJ) $(GEN_OBJ) $(O)/libcapr.a
 FUZZ_LIBS = $(COMPILER_LIBS) -lpthread -Wl,--wrap=fopen
 FUZZ_CFLAGS = $(BASE) -O1 -g $(WARN) $(CLANG_QUIRKS) -iquote fuzz

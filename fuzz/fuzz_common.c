@@ -29,8 +29,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ast.h"
 #include "capr_internal.h"
+#include "diag.h"
+#include "dump.h"
 #include "fuzz.h"
+#include "ir.h"
+#include "sema.h"
 
 char fuzz_include_dir[PATH_MAX + 2];
 
@@ -38,6 +43,12 @@ FILE *__real_fopen(const char *path, const char *mode);
 FILE *__wrap_fopen(const char *path, const char *mode);
 
 bool fuzz_sandbox;
+static char allowed[64];
+
+void fuzz_allow_path(const char *path)
+{
+	snprintf(allowed, sizeof allowed, "%s", path);
+}
 
 /* To fd 2 itself: the targets may point the stderr stream at /dev/null. */
 void fuzz_fail(const char *fmt, ...)
@@ -128,7 +139,7 @@ FILE *__wrap_fopen(const char *path, const char *mode)
 	char real[PATH_MAX];
 	struct stat st;
 	size_t n = strlen(fuzz_include_dir);
-	if (!fuzz_sandbox)
+	if (!fuzz_sandbox || (allowed[0] && strcmp(path, allowed) == 0))
 		return __real_fopen(path, mode);
 	if (realpath(path, real) && strncmp(real, fuzz_include_dir, n) == 0 && stat(real, &st) == 0 &&
 	    S_ISREG(st.st_mode) && st.st_size < (1 << 20))
@@ -181,4 +192,44 @@ void fuzz_check_filters(const capr_policy *pol)
 			fuzz_fail("stage '%s': the runtime accepted a %zu-instruction filter that seccomp(2) refuses",
 				  st->point, st->filter_len);
 	}
+}
+
+static void compile(const struct ast_unit *u, const char *select, const char *const *target)
+{
+	struct ir_policy ir;
+	struct sema_opts opts = { .select = select, .target = target, .generate = true };
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	char why[256];
+	unsigned errors = diag_error_count();
+
+	memset(&ir, 0, sizeof ir);
+	if (sema_build(u, &opts, &ir) == 0 && diag_error_count() == errors &&
+	    emit_blob(&ir, &blob, &len, why, sizeof why) == 0) {
+		struct capr_error err;
+		capr_policy *pol = capr_open_mem(blob, len, &err);
+		if (!pol && strcmp(err.step, "arch") != 0)
+			fuzz_fail("the runtime refuses a blob capc wrote: %s", capr_strerror(&err));
+		if (dump_blob(fuzz_devnull(), blob, len) != 0)
+			fuzz_fail("capc --dump refuses a blob capc wrote");
+		if (pol) {
+			fuzz_check_filters(pol);
+			fuzz_dry_run_all(pol);
+			capr_close(pol);
+		}
+		free(blob);
+	}
+	ir_free(&ir);
+}
+
+void fuzz_compile_unit(const struct ast_unit *u, const char *const *target)
+{
+	const char *names[4];
+	size_t n = 0;
+	for (const struct ast_decl *d = u->decls; d; d = d->next)
+		if (d->kind != AD_DEFINE && n < 4 && d->name.text)
+			names[n++] = d->name.text;
+	compile(u, NULL, target); /* as `capc FILE`: an error if there are several */
+	for (size_t i = 0; n > 1 && i < n; i++)
+		compile(u, names[i], target);
 }

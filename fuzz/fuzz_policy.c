@@ -11,16 +11,11 @@
  *   - a dry run of every point leaves the process unchanged.
  * Crashes, sanitizer reports, leaks and timeouts are libFuzzer's.
  */
-#include <stdlib.h>
-#include <string.h>
+#include <stdio.h>
 
 #include "ast.h"
-#include "capr.h"
 #include "diag.h"
-#include "dump.h"
 #include "fuzz.h"
-#include "ir.h"
-#include "sema.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -29,35 +24,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_init_paths();
 	diag_set_stream(fuzz_devnull());
 	return 0;
-}
-
-static void compile(const struct ast_unit *u, const char *select)
-{
-	struct ir_policy ir;
-	struct sema_opts opts = { .select = select, .target = NULL, .generate = true };
-	uint8_t *blob = NULL;
-	size_t len = 0;
-	char why[256];
-	unsigned errors = diag_error_count();
-
-	memset(&ir, 0, sizeof ir);
-	if (sema_build(u, &opts, &ir) == 0 && diag_error_count() == errors) {
-		if (emit_blob(&ir, &blob, &len, why, sizeof why) == 0) {
-			struct capr_error err;
-			capr_policy *pol = capr_open_mem(blob, len, &err);
-			if (!pol && strcmp(err.step, "arch") != 0)
-				fuzz_fail("the runtime refuses a blob capc wrote: %s", capr_strerror(&err));
-			if (dump_blob(fuzz_devnull(), blob, len) != 0)
-				fuzz_fail("capc --dump refuses a blob capc wrote");
-			if (pol) {
-				fuzz_check_filters(pol);
-				fuzz_dry_run_all(pol);
-				capr_close(pol);
-			}
-			free(blob);
-		}
-	}
-	ir_free(&ir);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -69,14 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct src_file *f = diag_load_text(name, (const char *)data, size);
 	struct ast_unit *u = f ? ast_parse_file(f) : NULL;
 	if (u) {
-		const char *names[4];
-		size_t n = 0;
-		for (const struct ast_decl *d = u->decls; d; d = d->next)
-			if (d->kind != AD_DEFINE && n < 4 && d->name.text)
-				names[n++] = d->name.text;
-		compile(u, NULL); /* as `capc FILE`: an error if there are several */
-		for (size_t i = 0; n > 1 && i < n; i++)
-			compile(u, names[i]);
+		fuzz_compile_unit(u, NULL);
 		ast_free_unit(u);
 	}
 	diag_shutdown();

@@ -43,7 +43,8 @@ cp tests/golden/expected/*.capbin "$OUT/seeds-blob/" 2>/dev/null
 if [ -x build/bench/docker2cap ] && [ -f "$SHARED/docker-default-seccomp.json" ]; then
 	build/bench/docker2cap "$SHARED/docker-default-seccomp.json" >"$OUT/seeds-policy/docker.cap" 2>/dev/null
 fi
-for f in policies/examples/*.yaml policies/examples/*.yml policies/examples/*.json "$SHARED"/*.json; do
+for f in policies/examples/*.yaml policies/examples/*.json tests/golden/features/*.yaml \
+	tests/golden/features/*.json "$SHARED"/*.json; do
 	[ -f "$f" ] && cp "$f" "$OUT/seeds-yaml/"
 done
 

@@ -10,8 +10,8 @@
 #   blob    tests/golden/expected/*.capbin, fuzz/regressions/blob
 #   bpf     fuzz/seeds/bpf, fuzz/regressions/bpf (each input loaded by the
 #           kernel in a child: libcapr's BPF check must agree with it)
-#   yaml    policies/examples/*.yaml|*.json, fuzz/regressions/yaml (when
-#           capc reads YAML)
+#   yaml    policies/examples/*.yaml, tests/golden/features/*.yaml|*.json,
+#           ../shared/data/*.json (the Docker profile), fuzz/regressions/yaml
 # Each input runs in its own process and prints ok / not ok: a crash, a
 # sanitizer report or a failed oracle (fuzz/fuzz.h) fails it.
 #
@@ -42,10 +42,7 @@ if nm "$CAPC_BUILD/compiler/diag.o" 2>/dev/null | grep -q __asan; then
 	san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 fi
 
-targets="policy blob bpf"
-if ! grep -q 'not built into this capc' compiler/yaml_input.c && [ -f fuzz/fuzz_yaml.c ]; then
-	targets="$targets yaml"
-fi
+targets="policy blob bpf yaml"
 
 for t in $targets; do
 	# shellcheck disable=SC2086
@@ -65,7 +62,9 @@ for t in $targets; do
 	blob) set -- tests/golden/expected/*.capbin ;;
 	bpf) set -- fuzz/seeds/bpf ;;
 	yaml)
-		for f in policies/examples/*.yaml policies/examples/*.yml policies/examples/*.json; do
+		data=${CAPC_SHARED_DATA:-$CAPC_SRC/../shared/data}
+		for f in policies/examples/*.yaml policies/examples/*.json tests/golden/features/*.yaml \
+			tests/golden/features/*.json "$data"/*.json; do
 			[ -f "$f" ] && set -- "$@" "$f"
 		done
 		;;
