@@ -148,6 +148,21 @@ FILE *__wrap_fopen(const char *path, const char *mode)
 	return NULL;
 }
 
+/* The kernel's struct sigaction (rt_sigaction(2)); SIG_DFL needs no
+ * restorer. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+static void default_action(int sig)
+{
+	struct kernel_sigaction act = { SIG_DFL, 0, NULL, 0 };
+	syscall(SYS_rt_sigaction, sig, &act, NULL, sizeof act.mask);
+}
+
 /* 1 if seccomp(2) refuses the program with EINVAL, 0 if it loads it: in
  * a forked child, after no_new_privs. */
 int fuzz_kernel_refuses(const struct sock_filter *f, size_t n)
@@ -164,9 +179,10 @@ int fuzz_kernel_refuses(const struct sock_filter *f, size_t n)
 		 * exit_group included (RET_ERRNO(0) turns it into a no-op), so
 		 * the child ends without one: a trap instruction, with the
 		 * default action for SIGILL (the sanitizers' handlers would make
-		 * system calls) and no core file. */
+		 * system calls, and their signal() interceptor keeps them: so
+		 * rt_sigaction directly) and no core file. */
 		for (int sig = 1; sig < NSIG; sig++)
-			signal(sig, SIG_DFL);
+			default_action(sig);
 		sigfillset(&all);
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
 		setrlimit(RLIMIT_CORE, &nocore);
