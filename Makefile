@@ -127,8 +127,10 @@ $(O)/capr_preload.so: runtime/preload.c $(RUNTIME_SRC) include/capr.h include/ca
 	$(CC) $(BASE) $(OPT) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -shared -Wl,-z,now \
 		-o $@ runtime/preload.c $(RUNTIME_SRC) -ldl -lpthread
 
-$(O)/pam_capc.so: $(O)/pic/runtime/pam_capc.o $(RUNTIME_PIC_OBJ)
-	$(CC) $(LDFLAGS_ALL) -shared -Wl,-z,now -o $@ $^ -lpam -lpthread
+# Only pam_sm_* are exported (runtime/pam_capc.map): the host may hold
+# another libcapr (linked, or the preload object).
+$(O)/pam_capc.so: $(O)/pic/runtime/pam_capc.o $(RUNTIME_PIC_OBJ) runtime/pam_capc.map
+	$(CC) $(LDFLAGS_ALL) -shared -Wl,-z,now -Wl,--version-script=runtime/pam_capc.map -o $@ $(filter %.o,$^) -lpam -lpthread
 
 $(O)/capr.pc: runtime/capr.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
