@@ -146,6 +146,10 @@ TEST_UNIT_BIN = $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(TEST_UNIT_SRC))
 $(O)/tests/%: tests/runtime/%.c $(O)/libcapr.a | $(O)/tests
 	$(CC) $(CFLAGS_OWN) -o $@ $< $(O)/libcapr.a -lpthread
 
+# The pam_capc test driver is a login program: it links libpam, not libcapr.
+$(O)/tests/pam_login: tests/runtime/pam_login.c | $(O)/tests
+	$(CC) $(CFLAGS_OWN) -o $@ $< -lpam -lpthread
+
 # Each unit test lists the objects it links in tests/unit/NAME.deps
 # (paths without .o, relative to the build directory: compiler/diag gen/parser ...).
 .SECONDEXPANSION:
