@@ -180,9 +180,12 @@ static int nss_user(const char *name, struct passwd *pw, char **buf, int *e)
 	}
 	if (res)
 		return 1;
-	/* Not found is 0 with res NULL; glibc may also report ENOENT,
-	 * ESRCH, EBADF or EPERM for "no such entry" (getpwnam_r(3)). */
-	if (*e == 0 || *e == ENOENT || *e == ESRCH || *e == EBADF || *e == EPERM)
+	/* Not found: 0 with res NULL, or ENOENT from some NSS modules.
+	 * getpwnam_r(3) lists ESRCH, EBADF and EPERM as possible "not found"
+	 * too, but they are also what a failing NSS source reports; skipping
+	 * a rule on a failed lookup could let a user in less restricted, so
+	 * they count as errors (fail closed). */
+	if (*e == 0 || *e == ENOENT)
 		return 0;
 	return -1;
 }
@@ -212,7 +215,7 @@ static int nss_group(const char *name, gid_t *gid, int *e)
 		*gid = gr.gr_gid;
 		return 1;
 	}
-	if (*e == 0 || *e == ENOENT || *e == ESRCH || *e == EBADF || *e == EPERM)
+	if (*e == 0 || *e == ENOENT) /* as in nss_user() */
 		return 0;
 	return -1;
 }
