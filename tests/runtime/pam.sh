@@ -71,6 +71,7 @@ EOF
 cat >numeric.cap <<EOF
 session numeric {
     user $OTH_UID drop audit_write
+    group capcgone$S drop lease, net_raw
     group $GID drop lease
     default { drop net_raw, kill }
 }
@@ -229,7 +230,8 @@ login capc-numeric "$PRI" -- "$PR" status
 check_eq "group rule by gid, primary member" "$(bnd_without $CAP_LEASE)" "$(val CapBnd "$out")"
 login capc-numeric "$TAK" -- "$PR" status
 check_eq "default rule" "$(bnd_without $CAP_NET_RAW $CAP_KILL)" "$(val CapBnd "$out")"
-log_has "default rule: debug" "rule 3 'default' of session 'numeric' matches"
+log_has "default rule: debug" "rule 4 'default' of session 'numeric' matches"
+log_has "a group unknown here matches no one" "rule 'group capcgone$S': no such group here; it matches no one"
 login capc-numeric root -- "$PR" status
 check_eq "default rule, root: root's shell holds the bounding set only" \
 	"$(bnd_without $CAP_NET_RAW $CAP_KILL) $(bnd_without $CAP_NET_RAW $CAP_KILL)" \
