@@ -65,9 +65,9 @@ ifneq ($(wildcard runtime/pam_capc.c),)
 LIBS += $(O)/pam_capc.so
 endif
 
-all: $(PROGRAMS) $(LIBS) $(O)/capr.pc
+all: $(PROGRAMS) $(LIBS)
 
-.PHONY: all check check-only deps golden-update bench install uninstall clean fuzz tests
+.PHONY: all check check-only deps demo golden-update bench install uninstall clean fuzz tests
 
 # ---------------------------------------------------------------- generated sources
 # Grouped targets (&:): one bison/flex run makes both files, even with -j.
@@ -132,9 +132,6 @@ $(O)/capr_preload.so: runtime/preload.c $(RUNTIME_SRC) include/capr.h include/ca
 $(O)/pam_capc.so: $(O)/pic/runtime/pam_capc.o $(RUNTIME_PIC_OBJ) runtime/pam_capc.map
 	$(CC) $(LDFLAGS_ALL) -shared -Wl,-z,now -Wl,--version-script=runtime/pam_capc.map -o $@ $(filter %.o,$^) -lpam -lpthread
 
-$(O)/capr.pc: runtime/capr.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
-
 # ---------------------------------------------------------------- tests
 # tests/runtime/*.c: programs run by the runtime tests (link libcapr).
 # tests/unit/*.c: unit tests of compiler parts (link the compiler objects).
@@ -172,6 +169,12 @@ check: deps
 check-only: tests
 	sh tests/run.sh $(O)
 
+# The README's first command: build, then compile an example policy, run a
+# program under it and show what the kernel reports.
+demo: deps
+	$(MAKE) all $(O)/tests/probe
+	sh tools/demo.sh $(O)
+
 golden-update: all
 	sh tests/golden/run.sh $(O) --update
 
@@ -188,7 +191,10 @@ install: all
 	install -m 0755 $(O)/libcapr.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/
 	ln -sf libcapr.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libcapr.so
 	install -m 0644 include/capr.h include/capbin.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 0644 $(O)/capr.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	# capr.pc is made here, not at build time, so it names the PREFIX/LIBDIR of this install.
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+		runtime/capr.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/capr.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/capr.pc
 	if [ -f $(O)/capr_preload.so ]; then install -m 0644 $(O)/capr_preload.so $(DESTDIR)$(LIBDIR)/capc/; fi
 	if [ -f $(O)/pam_capc.so ]; then install -d $(DESTDIR)$(PAMDIR) && install -m 0644 $(O)/pam_capc.so $(DESTDIR)$(PAMDIR)/; fi
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; done; true

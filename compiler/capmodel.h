@@ -30,6 +30,25 @@ struct cm_stage {
 	bool user_is_root; /* with CAPBIN_STAGE_USER: the target uid is 0 */
 };
 
+/* The model's view of a stage: works on struct ir_stage (compiler) and on
+ * a decoded struct capbin_stage (dump), whose fields have the same names. */
+#define CM_STAGE_OF(s, is_root)                                                                     \
+	((struct cm_stage){                                                                         \
+		.flags = (s)->flags,                                                                \
+		.securebits = (s)->securebits,                                                      \
+		.securebits_mask = (s)->securebits_mask,                                            \
+		.bounding = (s)->bounding,                                                          \
+		.prm_and = (s)->prm_and,                                                            \
+		.prm_or = (s)->prm_or,                                                              \
+		.eff_and = (s)->eff_and,                                                            \
+		.eff_or = (s)->eff_or,                                                              \
+		.inh_and = (s)->inh_and,                                                            \
+		.inh_or = (s)->inh_or,                                                              \
+		.amb_and = (s)->amb_and,                                                            \
+		.amb_or = (s)->amb_or,                                                              \
+		.user_is_root = (is_root),                                                          \
+	})
+
 /* Start state for "capload run by root": every capability in `all`. */
 struct cm_state cm_root_start(uint64_t all);
 

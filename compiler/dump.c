@@ -79,25 +79,28 @@ static uint64_t known_caps(void)
 	return last >= 63 ? ALL_CAPS : (BIT(last + 1) - 1);
 }
 
-/* Names of the capabilities in m: "all", "none" or a list. */
-static void print_caps(FILE *out, uint64_t m)
+/* Names of the capabilities in m: "all", "none", a list, or, when most
+ * are in it, "all except ..." (shorter, and what a reviewer wants to see). */
+static void print_caps_ex(FILE *out, uint64_t m, bool state)
 {
 	uint64_t known = known_caps();
-	if (m == ALL_CAPS) {
+	bool newer = !state && (m & ~known) == ~known && known != ALL_CAPS;
+	if (m == ALL_CAPS || (state && (m & known) == known)) {
 		fputs("all", out);
 		return;
 	}
-	if (m == 0) {
+	if ((m & known) == 0 && !newer) {
 		fputs("none", out);
 		return;
 	}
-	bool first = true;
-	bool all_newer = (m | known) == ALL_CAPS && known != ALL_CAPS;
+	bool except = __builtin_popcountll(m & known) * 2 > __builtin_popcountll(known);
+	uint64_t list = except ? (~m & known) : (m & known);
+	if (except)
+		fputs("all except", out);
+	bool first = !except;
 	for (int c = 0; c < 64; c++) {
-		if (!(m & BIT(c)))
+		if (!(list & BIT(c)))
 			continue;
-		if (all_newer && !(known & BIT(c)))
-			break;
 		const char *n = tbl_cap_name(c);
 		if (n)
 			fprintf(out, "%s%s", first ? "" : " ", n);
@@ -105,8 +108,17 @@ static void print_caps(FILE *out, uint64_t m)
 			fprintf(out, "%scap_%d", first ? "" : " ", c);
 		first = false;
 	}
-	if (all_newer)
-		fprintf(out, "%sand every capability newer than %s", first ? "" : " ", tbl_cap_name(tbl_cap_last()));
+	/* Capabilities newer than this compiler: kept only by "all" style
+	 * masks; say which way they go when it matters. */
+	if (except && !newer && !state && known != ALL_CAPS)
+		fprintf(out, ", and none newer than %s", tbl_cap_name(tbl_cap_last()));
+	else if (!except && newer)
+		fprintf(out, " and every capability newer than %s", tbl_cap_name(tbl_cap_last()));
+}
+
+static void print_caps(FILE *out, uint64_t m)
+{
+	print_caps_ex(out, m, false);
 }
 
 /* new = (old & and) | or, in words. */
@@ -199,30 +211,10 @@ static bool user_is_root(const struct view *v, const struct capbin_stage *s)
 	return s->user.name ? strcmp(str_at(v, s->user.name), "root") == 0 : s->user.id == 0;
 }
 
-static struct cm_stage cm_from(const struct view *v, const struct capbin_stage *s)
-{
-	struct cm_stage c = {
-		.flags = s->flags,
-		.securebits = s->securebits,
-		.securebits_mask = s->securebits_mask,
-		.bounding = s->bounding,
-		.prm_and = s->prm_and,
-		.prm_or = s->prm_or,
-		.eff_and = s->eff_and,
-		.eff_or = s->eff_or,
-		.inh_and = s->inh_and,
-		.inh_or = s->inh_or,
-		.amb_and = s->amb_and,
-		.amb_or = s->amb_or,
-		.user_is_root = user_is_root(v, s),
-	};
-	return c;
-}
-
 static void print_state_line(FILE *out, const char *label, uint64_t m)
 {
 	fprintf(out, "    %s %016llx  ", label, (unsigned long long)m);
-	print_caps(out, m);
+	print_caps_ex(out, m, true);
 	fputc('\n', out);
 }
 
@@ -246,9 +238,18 @@ static void print_stage(FILE *out, const struct view *v, size_t i, const struct 
 	fprintf(out, "  trigger      %s\n", trigger_text(s->trigger));
 	fprintf(out, "  %-12s ", "bounding");
 	if (s->flags & CAPBIN_STAGE_BOUNDING) {
-		fputs("keep ", out);
-		print_caps(out, s->bounding);
-		fprintf(out, ", drop every other  [keep 0x%016llx]\n", (unsigned long long)s->bounding);
+		uint64_t known = known_caps();
+		if (__builtin_popcountll(s->bounding & known) * 2 > __builtin_popcountll(known)) {
+			fputs("drop ", out);
+			print_caps(out, ~s->bounding);
+		} else if (s->bounding == 0) {
+			fputs("drop all", out);
+		} else {
+			fputs("keep ", out);
+			print_caps(out, s->bounding);
+			fputs(", drop every other", out);
+		}
+		fprintf(out, "  [keep 0x%016llx]\n", (unsigned long long)s->bounding);
 	} else {
 		fputs("unchanged\n", out);
 	}
@@ -395,7 +396,7 @@ int dump_blob(FILE *out, const uint8_t *blob, size_t len)
 	for (uint16_t i = 0; i < v.h.stage_count; i++) {
 		struct capbin_stage s = stage_at(&v, i);
 		print_stage(out, &v, i, &s);
-		struct cm_stage cs = cm_from(&v, &s);
+		struct cm_stage cs = CM_STAGE_OF(&s, user_is_root(&v, &s));
 		if (session) {
 			/* Each rule starts from a root login program; its user
 			 * then gets what survives setuid() and execve(). */

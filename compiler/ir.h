@@ -83,6 +83,8 @@ struct ir_policy {
 };
 
 void ir_free(struct ir_policy *p);
+/* Frees what one stage owns and zeroes it. */
+void ir_stage_free(struct ir_stage *s);
 
 /* emit.c: serialize to a malloc'ed buffer; deterministic (same policy,
  * same bytes). Returns 0, or -1 with a message in errbuf. */

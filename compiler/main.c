@@ -315,11 +315,14 @@ int main(int argc, char **argv)
 	}
 
 	if (has_suffix(input, ".yaml") || has_suffix(input, ".yml") || has_suffix(input, ".json")) {
-		unit = yaml_parse_file(input);
+		unit = yaml_parse_file(input, (const char *const *)target);
 	} else {
 		struct src_file *f = diag_load_file(input, NULL);
-		if (f)
-			unit = ast_parse_file(f);
+		if (!f) {
+			status = 2; /* I/O, not the policy's fault */
+			goto report;
+		}
+		unit = ast_parse_file(f);
 	}
 	if (!unit || diag_error_count()) {
 		status = diag_error_count() ? 1 : 2;

@@ -115,6 +115,7 @@ struct sb {
 	struct loc seccomp_loc;
 	size_t rule_cap, stmt_cap;
 	uint64_t carried; /* capabilities held for later stages (exec stage only) */
+	uint64_t release; /* carried capabilities this stage is the last to need: it drops them */
 	struct ir_stage ir;
 };
 
@@ -1102,6 +1103,24 @@ static void lower_stage(struct sb *b)
 		}
 	}
 
+	/* The last point that needs a capability held for it drops it
+	 * (unless the point keeps it on purpose). The runtime drops it from
+	 * the bounding set first and from the other sets at capset, after
+	 * the steps that use it. */
+	if (b->release) {
+		uint64_t r = b->release & ~(b->has_keep ? b->keep : 0) & ~(b->has_amb ? b->amb : 0) &
+			     ~(b->has_inh ? b->inh : 0);
+		s->bounding &= ~r;
+		s->prm_and &= ~r;
+		s->prm_or &= ~r;
+		s->eff_and &= ~r;
+		s->eff_or &= ~r;
+		s->inh_and &= ~r;
+		s->inh_or &= ~r;
+		s->amb_and &= ~r;
+		s->amb_or &= ~r;
+	}
+
 	if (s->bounding != ALL_CAPS)
 		s->flags |= CAPBIN_STAGE_BOUNDING;
 	if (s->prm_and != ALL_CAPS || s->prm_or || s->eff_and != ALL_CAPS || s->eff_or || s->inh_and != ALL_CAPS ||
@@ -1161,30 +1180,18 @@ static void lower_stage(struct sb *b)
 
 /* ------------------------------------------------------------------ checks */
 
-static struct cm_stage cm_of(const struct sb *b)
-{
-	const struct ir_stage *s = &b->ir;
-	struct cm_stage c = {
-		.flags = s->flags,
-		.securebits = s->securebits,
-		.securebits_mask = s->securebits_mask,
-		.bounding = s->bounding,
-		.prm_and = s->prm_and,
-		.prm_or = s->prm_or,
-		.eff_and = s->eff_and,
-		.eff_or = s->eff_or,
-		.inh_and = s->inh_and,
-		.inh_or = s->inh_or,
-		.amb_and = s->amb_and,
-		.amb_or = s->amb_or,
-		.user_is_root = b->user && id_is_root(&b->user->id),
-	};
-	return c;
-}
-
 /* The statement that removed capability c in stage b (for notes). */
 static struct loc removal_loc(const struct sb *b, int c)
 {
+	/* At exec the kernel recomputes the sets: a root program under
+	 * noroot, or a non-root program, keeps only its ambient set. */
+	if (b->kind == SK_EXEC && !(b->drop & BIT(c)) && (!b->has_bound || (b->bound & BIT(c))) &&
+	    (!b->has_keep || (b->keep & BIT(c)))) {
+		if (b->has_secbits && (b->sb_val & CAPBIN_SECBIT_NOROOT))
+			return b->sb_loc;
+		if (b->user)
+			return b->user->loc;
+	}
 	if (b->drop & BIT(c))
 		return b->drop_loc;
 	if (b->has_bound && !(b->bound & BIT(c)))
@@ -1261,8 +1268,28 @@ static void check_stage(struct sb *b, struct may *m, bool check_needs)
 			report_missing("an inheritable capability", &at, b, m, c, true);
 		}
 	}
-	if (b->has_amb && (s->securebits & s->securebits_mask & CAPBIN_SECBIT_NO_CAP_AMBIENT_RAISE))
-		diag_error(&b->amb_loc, "ambient capabilities cannot be raised: this stage sets no_cap_ambient_raise");
+	if (s->amb_or && (s->securebits & s->securebits_mask & CAPBIN_SECBIT_NO_CAP_AMBIENT_RAISE)) {
+		const struct loc *at = b->has_amb ? &b->amb_loc : &b->keep_loc;
+		diag_error(at, "ambient capabilities cannot be raised: this stage sets no_cap_ambient_raise%s",
+			   b->has_amb ? "" : " (keep at exec raises them so they survive execve())");
+		diag_note(&b->sb_loc, "set here");
+	}
+	/* keep at exec promises the program holds the capabilities; a
+	 * non-root program (or root under noroot) only gets its ambient set
+	 * from execve(). */
+	if (b->kind == SK_EXEC && b->has_keep && b->has_amb) {
+		bool nonroot = (b->user && !id_is_root(&b->user->id)) ||
+			       (b->has_secbits && (b->sb_val & CAPBIN_SECBIT_NOROOT));
+		uint64_t lost = b->keep & ~b->amb & ~b->drop;
+		if (nonroot && lost) {
+			char l[256];
+			caps_list(lost, l, sizeof l);
+			diag_warning(&b->amb_loc,
+				     "the program will not hold %s after exec: a non-root program keeps only its "
+				     "ambient capabilities, and this 'ambient' leaves %s out",
+				     l, __builtin_popcountll(lost) > 1 ? "them" : "it");
+		}
+	}
 	if ((s->securebits_mask & CAPBIN_SECBIT_KEEP_CAPS_LOCKED) && !(s->securebits & CAPBIN_SECBIT_KEEP_CAPS) &&
 	    b->user && !id_is_root(&b->user->id) && (s->prm_or || s->prm_and) &&
 	    !(s->securebits & CAPBIN_SECBIT_NO_SETUID_FIXUP))
@@ -1286,7 +1313,7 @@ static void check_stage(struct sb *b, struct may *m, bool check_needs)
 		}
 	}
 
-	struct cm_stage cs = cm_of(b);
+	struct cm_stage cs = CM_STAGE_OF(&b->ir, b->user && id_is_root(&b->user->id));
 	/* In the may-analysis the process may still be root unless this
 	 * stage switched to a non-root user. */
 	cm_apply(&m->s, &cs);
@@ -1416,16 +1443,7 @@ static void free_sbs(struct sb *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		sc_filter_free(v[i].filter);
-		struct ir_stage *s = &v[i].ir;
-		free(s->point);
-		free(s->user.name);
-		free(s->group.name);
-		for (size_t g = 0; g < s->ngroups; g++)
-			free(s->groups[g].name);
-		free(s->groups);
-		sc_filter_free(s->filter);
-		for (size_t a = 0; a < CAPBIN_MAX_ARCHES; a++)
-			free(s->progs[a].insns);
+		ir_stage_free(&v[i].ir);
 	}
 	free(v);
 }
@@ -1551,6 +1569,16 @@ static int build_service(struct sema *S, const struct ast_decl *d, struct ir_pol
 	if (v[0].nstmts && (v[0].has_bound || v[0].has_keep)) {
 		uint64_t limit = v[0].has_bound ? v[0].bound : v[0].keep;
 		v[0].carried = later & ~limit & ~v[0].drop;
+		for (int c = 0; c < 64; c++) {
+			if (!(v[0].carried & BIT(c)))
+				continue;
+			for (size_t i = n - 1; i >= 1; i--) {
+				if (stage_needs(&v[i], setpcap, setuid_c, setgid_c) & BIT(c)) {
+					v[i].release |= BIT(c);
+					break;
+				}
+			}
+		}
 		if (v[0].carried) {
 			char l[256];
 			caps_list(v[0].carried, l, sizeof l);
@@ -1559,9 +1587,10 @@ static int build_service(struct sema *S, const struct ast_decl *d, struct ir_pol
 				  l, __builtin_popcountll(v[0].carried) > 1 ? "them" : "it");
 		}
 	}
-	if (diag_error_count() != errors_before)
-		goto out;
-
+	/* Contradictions inside a stage are reported even when some of its
+	 * statements had errors (every error in one run); the checks across
+	 * stages need every statement, so they wait for a clean stage list. */
+	bool collected = diag_error_count() == errors_before;
 	struct may m;
 	memset(&m, 0, sizeof m);
 	m.s = cm_root_start(ALL_CAPS);
@@ -1570,7 +1599,8 @@ static int build_service(struct sema *S, const struct ast_decl *d, struct ir_pol
 			continue;
 		lower_stage(&v[i]);
 		check_filter_default(&v[i]);
-		check_stage(&v[i], &m, i > 0);
+		if (collected)
+			check_stage(&v[i], &m, i > 0);
 	}
 	if (diag_error_count() != errors_before)
 		goto out;
@@ -1669,15 +1699,15 @@ static int build_session(struct sema *S, const struct ast_decl *d, struct ir_pol
 	}
 	if (no == 0)
 		diag_warning(&d->loc, "session '%s' has no rules: it changes nothing", d->name.text);
-	if (diag_error_count() != errors_before)
-		goto out;
+	bool collected = diag_error_count() == errors_before;
 	for (size_t i = 0; i < n; i++) {
 		struct may m;
 		memset(&m, 0, sizeof m);
 		m.s = cm_root_start(ALL_CAPS);
 		lower_stage(&v[i]);
 		check_filter_default(&v[i]);
-		check_stage(&v[i], &m, false);
+		if (collected)
+			check_stage(&v[i], &m, false);
 	}
 	if (diag_error_count() != errors_before)
 		goto out;
