@@ -87,7 +87,9 @@ session extras {
     }
 }
 EOF
-for p in login numeric extras; do
+# The shipped example, with the test's user and group for tak and guests.
+sed -e "s/\<tak\>/$TAK/g" -e "s/\<guests\>/$GRP/g" "$CAPC_SRC/policies/examples/login_session.cap" >example.cap
+for p in login numeric extras example; do
 	"$CAPC" -w "$p.cap" -o "$p.capbin" || { fail "compile $p.cap"; exit 1; }
 done
 "$CAPC" -w "$CAPC_SRC/policies/examples/ping.cap" -o service.capbin || { fail "compile ping.cap"; exit 1; }
@@ -121,6 +123,7 @@ svc() {
 svc capc-test policy="$T_TMP/login.capbin" debug
 svc capc-numeric policy="$T_TMP/numeric.capbin" debug
 svc capc-extras policy="$T_TMP/extras.capbin" debug
+svc capc-example policy="$T_TMP/example.capbin"
 svc capc-corrupt policy="$T_TMP/corrupt.capbin"
 svc capc-missing policy="$T_TMP/missing.capbin"
 svc capc-service policy="$T_TMP/service.capbin"
@@ -263,6 +266,17 @@ check_eq "lock: the login child can restore uid 0 before exec (sshd would refuse
 login capc-extras -x "$TAK" -- "$PR" touch "$M"
 check_eq "without lock the switch is permanent" "0 EPERM" "$rc $(val setuid0 "$out")"
 check "a session that opens runs the command (the marker the refusals look for)" [ -e "$M" ]
+
+# ---------------------------------------------------------------- policies/examples/login_session.cap
+login capc-example "$TAK" -- "$PING" -c1 -W1 127.0.0.1
+check_eq "example: tak cannot start ping" "126 EPERM" "$rc $(val exec "$out")"
+login capc-example "$SUP" -- "$PR" status
+check_eq "example: a guest's bounding set is empty" 0000000000000000 "$(val CapBnd "$out")"
+check_eq "example: a guest has no_new_privs" 1 "$(val NoNewPrivs "$out")"
+login capc-example "$PRI" -- "$PING" -c1 -W1 127.0.0.1
+check_eq "example: a guest (primary group) cannot start ping" "126 EPERM" "$rc $(val exec "$out")"
+login capc-example "$OTH" -- "$PING" -c1 -W1 127.0.0.1
+check_eq "example: everyone else pings" 0 "$rc"
 
 # ---------------------------------------------------------------- failures: fail closed
 login capc-corrupt "$TAK" -- "$PR" touch "$M"
