@@ -88,7 +88,7 @@ session extras {
 }
 EOF
 # The shipped example, with the test's user and group for tak and guests.
-sed -e "s/\<tak\>/$TAK/g" -e "s/\<guests\>/$GRP/g" "$CAPC_SRC/policies/examples/login_session.cap" >example.cap
+sed -e "s/\<tak\>/$TAK/g" -e "s/\<guests\>/$GRP/g" "$CAPC_SRC/policies/examples/login.cap" >example.cap
 for p in login numeric extras example; do
 	"$CAPC" -w "$p.cap" -o "$p.capbin" || { fail "compile $p.cap"; exit 1; }
 done
@@ -267,7 +267,7 @@ login capc-extras -x "$TAK" -- "$PR" touch "$M"
 check_eq "without lock the switch is permanent" "0 EPERM" "$rc $(val setuid0 "$out")"
 check "a session that opens runs the command (the marker the refusals look for)" [ -e "$M" ]
 
-# ---------------------------------------------------------------- policies/examples/login_session.cap
+# ---------------------------------------------------------------- policies/examples/login.cap
 login capc-example "$TAK" -- "$PING" -c1 -W1 127.0.0.1
 check_eq "example: tak cannot start ping" "126 EPERM" "$rc $(val exec "$out")"
 login capc-example "$SUP" -- "$PR" status
