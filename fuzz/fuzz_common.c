@@ -181,7 +181,7 @@ int fuzz_kernel_refuses(const struct sock_filter *f, size_t n)
 		sigset_t all;
 		/* Once the filter is loaded it decides about every system call,
 		 * exit_group included (RET_ERRNO(0) turns it into a no-op), so
-		 * the child ends without one: a trap instruction, with the
+		 * the child ends without one: an illegal instruction, with the
 		 * default action for SIGILL (the sanitizers' handlers would make
 		 * system calls, and their signal() interceptor keeps them: so
 		 * rt_sigaction directly) and no core file. */
@@ -194,7 +194,18 @@ int fuzz_kernel_refuses(const struct sock_filter *f, size_t n)
 			_exit(3);
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 			_exit(errno == EINVAL ? 1 : 2);
-		__builtin_trap();
+		/* Not __builtin_trap(): ASan precedes a call of a noreturn
+		 * function with __asan_handle_no_return, which makes system
+		 * calls (sigaltstack) the filter may refuse. */
+#if defined(__x86_64__)
+		__asm__ volatile("ud2");
+#elif defined(__aarch64__)
+		__asm__ volatile("udf #0");
+#else
+#error "fuzz: an illegal instruction for this arch"
+#endif
+		for (;;)
+			;
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
