@@ -23,6 +23,10 @@ O=$(cd "$MAKE_O" 2>/dev/null && pwd) || {
 	echo "bench: no build directory '$MAKE_O' (run make first)" >&2
 	exit 2
 }
+if nm "$O/runtime/capr_blob.o" 2>/dev/null | grep -q __asan; then
+	echo "bench: $MAKE_O is a sanitizer build; its numbers would measure the sanitizers (make bench without SANITIZE=1)" >&2
+	exit 2
+fi
 B=$O/bench
 W=$B/work
 # ../shared beside the source tree (CI); a git worktree one level deeper

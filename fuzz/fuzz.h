@@ -49,7 +49,9 @@ int fuzz_kernel_refuses(const struct sock_filter *f, size_t n);
 
 /* Every filter an accepted policy holds must load in the kernel: the
  * runtime promises to refuse at load time what seccomp(2) would refuse
- * (docs/capbin.md, Validation 9). */
+ * (docs/capbin.md, Validation 9). And all of them together, stacked in
+ * stage order as entering every point does, must fit the kernel's total
+ * (MAX_INSNS_PER_PATH). */
 void fuzz_check_filters(const capr_policy *pol);
 
 /* What `capc [-t TARGET] FILE` and `capc -s NAME FILE` do for each

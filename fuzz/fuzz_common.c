@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -215,13 +216,80 @@ int fuzz_kernel_refuses(const struct sock_filter *f, size_t n)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 1;
 }
 
+/* Loads the filters of every stage, in stage order, into one forked
+ * child, as entering every point in order would stack them. Returns the
+ * index of the stage whose filter the kernel refused with ENOMEM (the
+ * total of the stacked filters, MAX_INSNS_PER_PATH), or -1. A refusal
+ * for another reason (an earlier filter that denies seccomp(2) itself)
+ * ends the test there: that is the policy's business. The child reports
+ * through shared memory: once a filter is loaded, it may deny every
+ * system call, exit_group and write included. */
+static long stack_filters(const capr_policy *pol)
+{
+	volatile long *result = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status;
+	if (result == MAP_FAILED)
+		fuzz_fail("mmap: %s", strerror(errno));
+	*result = -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		fuzz_fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct rlimit nocore = { 0, 0 };
+		sigset_t all;
+		for (int sig = 1; sig < NSIG; sig++)
+			default_action(sig);
+		sigfillset(&all);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		setrlimit(RLIMIT_CORE, &nocore);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
+			for (size_t i = 0; i < pol->nstages; i++) {
+				const struct capr_stage *st = &pol->stages[i];
+				struct sock_fprog prog = { (unsigned short)st->filter_len, st->filter };
+				if (!st->filter)
+					continue;
+				if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+					if (errno == ENOMEM)
+						*result = (long)i;
+					break;
+				}
+			}
+		}
+#if defined(__x86_64__)
+		__asm__ volatile("ud2"); /* see fuzz_kernel_refuses */
+#elif defined(__aarch64__)
+		__asm__ volatile("udf #0");
+#endif
+		for (;;)
+			;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fuzz_fail("waitpid: %s", strerror(errno));
+	long k = *result;
+	munmap((void *)result, 4096);
+	return k;
+}
+
 void fuzz_check_filters(const capr_policy *pol)
 {
+	size_t total = 0;
 	for (size_t i = 0; i < pol->nstages; i++) {
 		const struct capr_stage *st = &pol->stages[i];
 		if (st->filter && fuzz_kernel_refuses(st->filter, st->filter_len))
 			fuzz_fail("stage '%s': the runtime accepted a %zu-instruction filter that seccomp(2) refuses",
 				  st->point, st->filter_len);
+		if (st->filter)
+			total += st->filter_len;
+	}
+	/* The kernel's total counts eBPF instructions, a small multiple of
+	 * the classic ones: below 8192 classic ones it cannot be reached. */
+	if (total >= 8192) {
+		long k = stack_filters(pol);
+		if (k >= 0)
+			fuzz_fail("entering every point in order stacks %zu filter instructions: the kernel refuses the "
+				  "filter of stage '%s' (ENOMEM, over MAX_INSNS_PER_PATH)",
+				  total, pol->stages[k].point);
 	}
 }
 
