@@ -29,12 +29,16 @@
  *   setuid U | seteuid U | setgid G | setegid G
  *   setreuid R E | setresuid R E S | setresgid R E S
  *                     the libc call (-1: unchanged)     setuid=ok|EPERM...
+ *                     errno is set to EILSEQ before; after a success
+ *                     "setuid.errno=EILSEQ" shows it was left alone
  *   listen            socket, bind 127.0.0.1:0, listen  listen=ok|...
  *   chroot DIR        chroot(DIR)                       chroot=ok|...
  *   ptrace            ptrace(PTRACE_PEEKUSER, pid 0): ESRCH unless a
  *                     filter denies it                  ptrace=ESRCH|EACCES...
  *   mount             mount a tmpfs on a path that does not exist: ENOENT
  *                     unless a filter denies it         mount=ENOENT|EACCES...
+ *   fork              fork; the parent waits and exits with the child's
+ *                     status, the child runs the remaining commands
  *   capr_enter ... these go through the libc wrappers of the preload
  *   object when capload injected it (the trigger tests).
  */
@@ -54,6 +58,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -303,29 +308,45 @@ int main(int argc, char **argv)
 			    strcmp(c, "setegid") == 0) &&
 			   arg) {
 			unsigned v = idarg(arg);
-			errno = 0;
+			errno = EILSEQ;
 			rc = strcmp(c, "setuid") == 0 ? setuid(v) : strcmp(c, "seteuid") == 0 ? seteuid(v)
 				 : strcmp(c, "setgid") == 0 ? setgid(v)
 							     : setegid(v);
-			result(c, rc, errno);
+			e = errno;
+			result(c, rc, e);
+			if (rc == 0)
+				printf("%s.errno=%s\n", c, ename(e));
 			i++;
 		} else if (strcmp(c, "setreuid") == 0 && i + 2 < argc) {
+			errno = EILSEQ;
 			rc = setreuid(idarg(argv[i + 1]), idarg(argv[i + 2]));
-			result(c, rc, errno);
+			e = errno;
+			result(c, rc, e);
+			if (rc == 0)
+				printf("%s.errno=%s\n", c, ename(e));
 			i += 2;
 		} else if ((strcmp(c, "setresuid") == 0 || strcmp(c, "setresgid") == 0) && i + 3 < argc) {
 			unsigned a = idarg(argv[i + 1]), b = idarg(argv[i + 2]), d = idarg(argv[i + 3]);
+			errno = EILSEQ;
 			rc = c[6] == 'u' ? setresuid(a, b, d) : setresgid(a, b, d);
-			result(c, rc, errno);
+			e = errno;
+			result(c, rc, e);
+			if (rc == 0)
+				printf("%s.errno=%s\n", c, ename(e));
 			i += 3;
 		} else if (strcmp(c, "listen") == 0) {
 			struct sockaddr_in sa = {.sin_family = AF_INET};
 			int fd = socket(AF_INET, SOCK_STREAM, 0);
 			sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 			rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
-			if (rc == 0)
+			if (rc == 0) {
+				errno = EILSEQ;
 				rc = listen(fd, 1);
-			result("listen", rc, errno);
+			}
+			e = errno;
+			result("listen", rc, e);
+			if (rc == 0)
+				printf("listen.errno=%s\n", ename(e));
 		} else if (strcmp(c, "chroot") == 0 && arg) {
 			rc = chroot(arg);
 			result("chroot", rc, errno);
@@ -334,6 +355,18 @@ int main(int argc, char **argv)
 			errno = 0;
 			long r = ptrace(PTRACE_PEEKUSER, 0, NULL, NULL);
 			result("ptrace", r == -1 && errno ? -1 : 0, errno);
+		} else if (strcmp(c, "fork") == 0) {
+			pid_t pid;
+			int st;
+			fflush(stdout);
+			pid = fork();
+			if (pid < 0) {
+				result("fork", -1, errno);
+			} else if (pid > 0) {
+				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+					;
+				_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			}
 		} else if (strcmp(c, "mount") == 0) {
 			rc = mount("capc-test", "/nonexistent/capc-test-mount", "tmpfs", MS_NOSUID, NULL);
 			result("mount", rc, errno);
