@@ -230,6 +230,28 @@ out=$(priv "$CL" webd.capbin -- "$PR" listen fork listen status 2>&1)
 check_eq "fork after the point: the child's listen() fires nothing" "0 2 1" \
 	"$? $(printf '%s\n' "$out" | grep -c '^listen=ok') $(val NoNewPrivs "$out")"
 
+# ------------------------------------------------------------------ proftpd.cap and vsftpd.cap on the test daemon
+for ex in proftpd vsftpd; do
+	"$CAPC" "$EX/$ex.cap" -o "$ex.capbin" 2>/dev/null || fail "compile $ex.cap"
+done
+daemon proftpd.log "$CL" proftpd.capbin -- "$FTPD" -n 1
+mbnd=$(pstatus "$MASTER" CapBnd)
+out=$("$TCPC" "$PORT" "USER nobody" STATUS "BIND 21" SETUID0)
+finish
+check_eq "proftpd.cap: the master holds the exec stage's bounding set" "$(hex64 "0x200405ef & 0x$START_BND")" "$mbnd"
+check_eq "proftpd.cap session: mod_cap's set, locked, filtered" "$KEPT $KEPT $KEPT 1 0x2f 2" \
+	"$(val CapPrm "$out") $(val CapEff "$out") $(val CapBnd "$out") $(val NoNewPrivs "$out") $(val securebits "$out") $(val Seccomp "$out")"
+check_eq "proftpd.cap session: bind :21 ok, setuid(0) refused" "ok EPERM" "$(val bind "$out") $(val setuid0 "$out")"
+out=$(priv "$CL" proftpd.capbin -- "$PR" chroot / status 2>&1)
+check_eq "proftpd.cap: chroot() drops sys_chroot" "$(hex64 "0x200005ef & 0x$START_BND")" "$(val CapBnd "$out")"
+daemon vsftpd.log "$CL" vsftpd.capbin -- "$FTPD" -n 1
+out=$("$TCPC" "$PORT" "USER nobody" STATUS "BIND 21")
+finish
+check_eq "vsftpd.cap session: bounded, holds what its own setuid() left (nothing)" \
+	"0000000000000000 0000000000000000 $KEPT 1 0x03 2" \
+	"$(val CapPrm "$out") $(val CapEff "$out") $(val CapBnd "$out") $(val NoNewPrivs "$out") $(val securebits "$out") $(val Seccomp "$out")"
+check_eq "vsftpd.cap session: bind :21 refused" EACCES "$(val bind "$out")"
+
 # ------------------------------------------------------------------ listen: webd.cap
 unpriv=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
 check "port 80 is privileged here (ip_unprivileged_port_start=$unpriv)" [ "$unpriv" -gt 80 ]
