@@ -323,6 +323,18 @@ else
 	check "static program: not run (no output of its own)" [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]
 fi
 
+# The preload object on its own: without CAPR_POLICY_FD it stays out of
+# the way; with one that no longer names the policy (a parent closed it and
+# the number was reused) it refuses to run the program.
+out=$(LD_PRELOAD="$T_TMP/capr_preload.so" priv "$PR" setuid "$NOBODY_UID" status 2>&1)
+check_eq "preload without a policy: the program runs unchanged" "ok 0000000000000000 0" \
+	"$(val setuid "$out") $(val CapPrm "$out") $(val NoNewPrivs "$out")"
+rm -f marker
+out=$(CAPR_POLICY_FD=0 LD_PRELOAD="$T_TMP/capr_preload.so" priv "$PR" touch marker 2>&1 </dev/null)
+check_eq "preload with a stale CAPR_POLICY_FD: exit 127" 127 $?
+check_contains "stale CAPR_POLICY_FD: message" "capr: preload: policy: inherited: CAPR_POLICY_FD=0 is not a sealed memfd" "$out"
+check "stale CAPR_POLICY_FD: the program did not run" [ ! -e marker ]
+
 # A stage that cannot be applied kills the session that fired it, not the
 # master.
 policy badauth 'service badauth { after auth { user capc_no_such_user  keep net_bind_service } }'
