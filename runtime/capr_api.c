@@ -100,7 +100,7 @@ int capr_enter_index(capr_policy *pol, size_t i, unsigned flags, const struct ca
 		capr_seterr(err, EALREADY, "point", "'%s' was already entered by this process", pol->stages[i].point);
 		return -1;
 	}
-	rc = capr_apply_stage(pol, i, flags, sw, err);
+	rc = capr_apply_stage_sw(pol, i, flags, sw, err);
 	/* A partly applied point counts as entered: it is never retried. */
 	if (!(flags & CAPR_DRY_RUN) && (rc == 0 || err->partial))
 		pol->entered |= UINT64_C(1) << i;

@@ -686,8 +686,13 @@ static int fail_errno(struct capr_error *err, const char *step, const char *what
 	return -1;
 }
 
-int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, const struct capr_switched *sw,
-		     struct capr_error *err)
+int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, struct capr_error *err)
+{
+	return capr_apply_stage_sw(pol, i, flags & ~CAPR_SWITCHED, NULL, err);
+}
+
+int capr_apply_stage_sw(capr_policy *pol, size_t i, unsigned flags, const struct capr_switched *sw,
+			struct capr_error *err)
 {
 	const struct capr_stage *st = &pol->stages[i];
 	const unsigned f = st->flags;

@@ -149,10 +149,12 @@ typedef int (*capr_preload_enter_fn)(const char *point, unsigned flags, struct c
 
 /* capr_apply.c: apply (or with CAPR_DRY_RUN describe) stage i. Returns 0
  * or -1 with err set; err->partial says whether anything had changed. Does
- * not terminate the process: the caller applies the partial policy. sw is
- * required with CAPR_SWITCHED and ignored otherwise. */
-int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, const struct capr_switched *sw,
-		     struct capr_error *err);
+ * not terminate the process: the caller applies the partial policy. */
+int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, struct capr_error *err);
+/* The same after the program's own identity switch: flags may hold
+ * CAPR_SWITCHED, which requires sw (ignored otherwise). */
+int capr_apply_stage_sw(capr_policy *pol, size_t i, unsigned flags, const struct capr_switched *sw,
+			struct capr_error *err);
 
 /* capr_threads.c: the per-thread broadcast.
  *
