@@ -127,8 +127,10 @@ $(O)/capr_preload.so: runtime/preload.c $(RUNTIME_SRC) include/capr.h include/ca
 	$(CC) $(BASE) $(OPT) $(WARN) $(CFLAGS) -DCAPR_PRELOAD -fPIC -fvisibility=hidden -shared -Wl,-z,now \
 		-o $@ runtime/preload.c $(RUNTIME_SRC) -ldl -lpthread
 
-$(O)/pam_capc.so: $(O)/pic/runtime/pam_capc.o $(RUNTIME_PIC_OBJ)
-	$(CC) $(LDFLAGS_ALL) -shared -Wl,-z,now -o $@ $^ -lpam -lpthread
+# Only pam_sm_* are exported (runtime/pam_capc.map): the host may hold
+# another libcapr (linked, or the preload object).
+$(O)/pam_capc.so: $(O)/pic/runtime/pam_capc.o $(RUNTIME_PIC_OBJ) runtime/pam_capc.map
+	$(CC) $(LDFLAGS_ALL) -shared -Wl,-z,now -Wl,--version-script=runtime/pam_capc.map -o $@ $(filter %.o,$^) -lpam -lpthread
 
 # ---------------------------------------------------------------- tests
 # tests/runtime/*.c: programs run by the runtime tests (link libcapr).
@@ -140,6 +142,10 @@ TEST_UNIT_BIN = $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(TEST_UNIT_SRC))
 
 $(O)/tests/%: tests/runtime/%.c $(O)/libcapr.a | $(O)/tests
 	$(CC) $(CFLAGS_OWN) -o $@ $< $(O)/libcapr.a -lpthread
+
+# The pam_capc test driver is a login program: it links libpam, not libcapr.
+$(O)/tests/pam_login: tests/runtime/pam_login.c | $(O)/tests
+	$(CC) $(CFLAGS_OWN) -o $@ $< -lpam -lpthread
 
 # Each unit test lists the objects it links in tests/unit/NAME.deps
 # (paths without .o, relative to the build directory: compiler/diag gen/parser ...).

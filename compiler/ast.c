@@ -487,7 +487,7 @@ static void describe_token(const struct parse_ctx *ctx, int tok, const struct lo
 	int len;
 
 	if (tok == 0) {
-		snprintf(buf, size, "end of file");
+		snprintf(buf, size, "%s", ctx->end_name ? ctx->end_name : "end of file");
 		return;
 	}
 	if (tok == '}' && ctx->synthetic)
@@ -640,7 +640,7 @@ static void describe_expected(const struct parse_ctx *ctx, bool *has, struct exp
 			expect_add(l, "a name", false);
 	}
 	if (has[0])
-		expect_add(l, "end of file", false);
+		expect_add(l, ctx->end_name ? ctx->end_name : "end of file", false);
 }
 
 static void print_expected(char *buf, size_t size, const struct expect_list *l)
@@ -824,6 +824,33 @@ struct ast_unit *ast_parse_file(struct src_file *file)
 	struct ast_unit *u = xcalloc(1, sizeof *u);
 	u->decls = sh.head;
 	return u;
+}
+
+struct ast_cond *ast_parse_cond_text(struct src_file *file, const char *text, size_t len, int line, int col)
+{
+	struct parse_shared sh = { .head = NULL };
+	struct parse_ctx ctx = { .file = file, .sh = &sh, .line = line, .col = col,
+				 .start_tok = T_START_COND, .end_name = "end of the condition" };
+	yyscan_t scanner;
+	int rc;
+
+	sh.tail = &sh.head;
+	ctx.end = (struct loc){ .file = file, .line = line, .col = col, .len = 1 };
+	if (len > INT_MAX / 2) {
+		diag_error(&ctx.end, "condition too long");
+		return NULL;
+	}
+	if (yylex_init_extra(&ctx, &scanner) != 0)
+		oom();
+	yy_scan_bytes(text, (int)len, scanner);
+	rc = yyparse(scanner, &ctx);
+	yylex_destroy(scanner);
+	/* The scanner may have reported a bad token the parser could use. */
+	if (rc != 0 || sh.errors) {
+		parse_free_cond(ctx.cond);
+		return NULL;
+	}
+	return ctx.cond;
 }
 
 /* ---------------------------------------------------------------- printer */

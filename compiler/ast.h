@@ -180,6 +180,13 @@ struct ast_unit {
  * unit (possibly partial) or NULL when nothing could be parsed. */
 struct ast_unit *ast_parse_file(struct src_file *file);
 
+/* Parse a lone seccomp condition (what `NAME( ... )` holds) written
+ * somewhere else than a .cap file, such as a YAML `if:`. `text` is
+ * scanned as if it began at line:col of `file`, so diagnostics point into
+ * that file. Returns NULL after reporting errors; else the caller owns
+ * the tree. */
+struct ast_cond *ast_parse_cond_text(struct src_file *file, const char *text, size_t len, int line, int col);
+
 void ast_free_unit(struct ast_unit *u);
 
 /* Debug printer (capc --ast). */

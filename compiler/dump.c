@@ -133,8 +133,14 @@ static void print_set(FILE *out, const char *label, bool applies, uint64_t and_m
 		fputs("= ", out);
 		print_caps(out, or_m);
 	} else if (or_m == 0) {
-		fputs("drop ", out);
-		print_caps(out, ~and_m);
+		uint64_t known = known_caps();
+		if (__builtin_popcountll(and_m & known) * 2 > __builtin_popcountll(known)) {
+			fputs("drop ", out);
+			print_caps(out, ~and_m);
+		} else {
+			fputs("keep only ", out);
+			print_caps(out, and_m);
+		}
 	} else {
 		fputs("keep ", out);
 		print_caps(out, and_m);

@@ -315,7 +315,7 @@ int main(int argc, char **argv)
 	}
 
 	if (has_suffix(input, ".yaml") || has_suffix(input, ".yml") || has_suffix(input, ".json")) {
-		unit = yaml_parse_file(input);
+		unit = yaml_parse_file(input, (const char *const *)target);
 	} else {
 		struct src_file *f = diag_load_file(input, NULL);
 		if (!f) {

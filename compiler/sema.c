@@ -887,7 +887,18 @@ static void collect_stmt(struct sema *S, struct sb *b, const struct ast_stmt *st
 		b->nnp = true;
 		break;
 	case AS_LOCK:
-		merge_securebits(b, LOCK_VALUE, LOCK_MASK, &st->loc);
+		if (b->kind == SK_SESSION) {
+			/* In a session the login program still has to drop root
+			 * for the user after pam_capc ran; with no_setuid_fixup it
+			 * would keep root's capabilities across that setuid()
+			 * (sshd then refuses the session, and it could take uid 0
+			 * back). So `lock` there locks noroot and keep_caps only. */
+			const uint32_t lock_mask =
+				LOCK_MASK & ~(CAPBIN_SECBIT_NO_SETUID_FIXUP | CAPBIN_SECBIT_NO_SETUID_FIXUP_LOCKED);
+			merge_securebits(b, LOCK_VALUE & lock_mask, lock_mask, &st->loc);
+		} else {
+			merge_securebits(b, LOCK_VALUE, LOCK_MASK, &st->loc);
+		}
 		break;
 	case AS_SECUREBITS: {
 		uint32_t val = 0;
@@ -917,6 +928,12 @@ static void collect_stmt(struct sema *S, struct sb *b, const struct ast_stmt *st
 		/* A listed bit is set; a listed lock also fixes its bit, so
 		 * "keep_caps_locked" alone locks keep_caps off. */
 		uint32_t mask = val | ((val & 0xaa) >> 1);
+		if (ok && (val & CAPBIN_SECBIT_KEEP_CAPS) && b->kind != SK_POINT)
+			diag_warning(&st->loc, "keep_caps is cleared by execve(): the %s never sees it",
+				     b->kind == SK_EXEC ? "program" : "user's shell");
+		if (ok && b->kind == SK_SESSION && (val & CAPBIN_SECBIT_NO_SETUID_FIXUP))
+			diag_warning(&st->loc, "no_setuid_fixup in a session rule keeps root's capabilities across the "
+					       "login program's switch to the user (sshd refuses such sessions)");
 		if (ok)
 			merge_securebits(b, val, mask, &st->loc);
 		break;
@@ -996,6 +1013,22 @@ static void lower_stage(struct sb *b)
 		diag_error(&b->keep_loc, "keep: %s is outside this stage's bounding set", l);
 		diag_note(&b->bound_loc, "bounding set given here");
 	}
+	{
+		/* inherit/ambient outside the stage's own bounding set: the
+		 * kernel refuses to make such a capability inheritable. */
+		uint64_t bnd = (b->has_bound ? b->bound : b->has_keep && b->kind != SK_SESSION ? b->keep : ALL_CAPS) &
+			       ~drop;
+		if (b->has_inh && (b->inh & ~bnd & ~b->carried)) {
+			char l[512];
+			caps_list(b->inh & ~bnd & ~b->carried, l, sizeof l);
+			diag_error(&b->inh_loc, "inherit: %s is outside this stage's bounding set", l);
+		}
+		if (b->has_amb && b->kind != SK_SESSION && (b->amb & ~bnd & ~b->carried)) {
+			char l[512];
+			caps_list(b->amb & ~bnd & ~b->carried, l, sizeof l);
+			diag_error(&b->amb_loc, "ambient: %s is outside this stage's bounding set", l);
+		}
+	}
 	if (b->has_amb && b->has_keep && (b->amb & ~b->keep)) {
 		char l[512];
 		caps_list(b->amb & ~b->keep, l, sizeof l);
@@ -1021,11 +1054,14 @@ static void lower_stage(struct sb *b)
 		bnd &= ~drop;
 		s->bounding = bnd;
 		s->prm_and = s->eff_and = ALL_CAPS;
+		/* The inheritable set is not limited by the bounding set at
+		 * execve() (pI & fI), so what the bounding set excludes must
+		 * leave the inheritable set too. */
 		if (b->has_inh) {
 			s->inh_and = 0;
 			s->inh_or = b->inh & bnd;
 		} else {
-			s->inh_and = (b->has_keep ? b->keep : ALL_CAPS) & ~drop;
+			s->inh_and = bnd;
 		}
 		s->amb_and = ALL_CAPS;
 		if (b->has_amb)
@@ -1087,6 +1123,11 @@ static void lower_stage(struct sb *b)
 		}
 		if (exec && b->has_keep && b->has_inh)
 			s->inh_or |= b->keep;
+		/* A capability outside the bounding set must not stay
+		 * inheritable either: execve() grants pI & fI without looking
+		 * at the bounding set (a root program gets all of pI). */
+		s->inh_and &= bnd;
+		s->inh_or &= bnd;
 		s->inh_and &= ~drop;
 		s->inh_or &= ~drop;
 		s->amb_and &= ~drop;

@@ -13,7 +13,10 @@
 
 #include "ast.h"
 
-/* Reports errors through diag; returns NULL when nothing usable was read. */
-struct ast_unit *yaml_parse_file(const char *path);
+/* Reports errors through diag; returns NULL when nothing usable was read.
+ * `target` is --target's ABI list (NULL-terminated) or NULL for this
+ * machine: a Docker profile's arch-dependent entries are chosen for its
+ * first ABI, as Docker chooses them for the machine it runs on. */
+struct ast_unit *yaml_parse_file(const char *path, const char *const *target);
 
 #endif /* CAPC_YAML_INPUT_H */

@@ -100,6 +100,12 @@ struct parse_ctx {
 	bool missing_reported;  /* the missing '}' has been reported */
 	/* Open '(' and unary operators in the expression being parsed. */
 	int nest;
+	/* ast_parse_cond_text: the scanner hands out start_tok (START_COND)
+	 * first, the parser leaves the condition in cond, and messages call
+	 * the end of the input end_name instead of "end of file". */
+	int start_tok;
+	struct ast_cond *cond;
+	const char *end_name;
 };
 
 struct ast_name parse_name(char *text, bool is_group, const struct loc *at);
@@ -212,6 +218,10 @@ static int imax(int a, int b)
 %token DEFAULT "default" ALLOW "allow" DENY "deny" ERRNO "errno" KILL "kill" TRAP "trap" LOG "log"
 %token PROCESS "process" THREAD "thread" IN "in" NOT "not"
 %token EQ "==" NE "!=" LE "<=" GE ">=" ANDAND "&&" OROR "||"
+/* Never in a file: the scanner returns it first when asked for a lone
+ * condition (ast_parse_cond_text, for YAML `if:`), selecting the second
+ * start of the grammar. */
+%token START_COND
 
 %type <name> name item
 %type <names> names items
@@ -248,7 +258,14 @@ static int imax(int a, int b)
 %destructor { parse_free_stmts($$.head); } <stmts> <body>
 %destructor { parse_free_decls($$); } <decl>
 
+%start start
+
 %%
+
+start:
+	  file
+	| START_COND ok cond		{ ctx->cond = $3.c; }
+	;
 
 file:
 	  %empty

@@ -4,7 +4,9 @@
 . "$CAPC_SRC/tests/lib.sh"
 t_tmpdir
 san=
-case "$CAPC_BUILD" in *build-san) san=SANITIZE=1 ;; esac
+sancc=
+# A sanitized libcapr.so needs the ASan runtime first in the program.
+case "$CAPC_BUILD" in *build-san) san=SANITIZE=1 sancc="-fsanitize=address,undefined" ;; esac
 root="$T_TMP/root"
 if ! make -s -C "$CAPC_SRC" install O="$CAPC_BUILD" $san PREFIX=/usr DESTDIR="$root" >"$T_TMP/log" 2>&1; then
 	fail "make install DESTDIR=... PREFIX=/usr"
@@ -33,7 +35,7 @@ int main(void)
 }
 C
 flags=$(PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root" pkg-config --cflags --libs capr)
-if cc -o "$T_TMP/use" "$T_TMP/use.c" $flags 2>"$T_TMP/cc.log"; then
+if cc $sancc -o "$T_TMP/use" "$T_TMP/use.c" $flags 2>"$T_TMP/cc.log"; then
 	pass "a program builds against the installed libcapr via pkg-config"
 	out=$(LD_LIBRARY_PATH="$root/usr/lib" "$T_TMP/use")
 	check_contains "and links the shared library at run time" "open" "$out"

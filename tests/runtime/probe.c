@@ -229,10 +229,16 @@ int main(int argc, char **argv)
 		} else if (strcmp(c, "bind80") == 0) {
 			struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(80)};
 			int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+			e = errno; /* socket()'s error, before anything else can change errno */
 			sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-			rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
-			result("bind80", rc, errno);
+			if (fd >= 0) {
+				setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+				rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+				e = errno;
+			} else {
+				rc = -1;
+			}
+			result("bind80", rc, e);
 			if (fd >= 0)
 				close(fd);
 		} else if (strcmp(c, "raw") == 0) {
