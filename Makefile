@@ -124,7 +124,7 @@ $(O)/capload: $(O)/runtime/capload.o $(O)/libcapr.a
 # The preload object is injected into programs we did not build, so it is
 # never built with sanitizers (their runtime must come first in the process).
 $(O)/capr_preload.so: runtime/preload.c $(RUNTIME_SRC) include/capr.h include/capbin.h
-	$(CC) $(BASE) $(OPT) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -shared -Wl,-z,now \
+	$(CC) $(BASE) $(OPT) $(WARN) $(CFLAGS) -DCAPR_PRELOAD -fPIC -fvisibility=hidden -shared -Wl,-z,now \
 		-o $@ runtime/preload.c $(RUNTIME_SRC) -ldl -lpthread
 
 # Only pam_sm_* are exported (runtime/pam_capc.map): the host may hold
