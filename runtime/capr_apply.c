@@ -135,100 +135,51 @@ check:
 	return 0;
 }
 
-static char *name_buf(size_t *len)
-{
-	long n = sysconf(_SC_GETPW_R_SIZE_MAX);
-	*len = n > 0 ? (size_t)n : 16384;
-	return malloc(*len);
-}
-
 /* A user name to uid and primary gid. */
 static int lookup_user(const char *name, uid_t *uid, gid_t *gid, struct capr_error *err)
 {
-	struct passwd pw, *res = NULL;
-	size_t len;
-	char *buf = name_buf(&len);
-	int e;
+	struct capr_pw pw;
+	int e, r = capr_nss_user(name, &pw, &e);
 
-	for (;;) {
-		if (!buf) {
-			capr_seterr(err, ENOMEM, "user", "out of memory");
-			return -1;
-		}
-		e = getpwnam_r(name, &pw, buf, len, &res);
-		if (e != ERANGE || len > (1u << 20))
-			break;
-		len *= 2;
-		char *nb = realloc(buf, len);
-		if (!nb)
-			free(buf);
-		buf = nb;
-	}
-	free(buf);
-	if (!res) {
-		if (e)
+	if (r <= 0) {
+		if (r < 0)
 			capr_seterr(err, e, "user", "cannot look up user '%s': %s", name, strerror(e));
 		else
 			capr_seterr(err, ENOENT, "user", "no such user '%s'", name);
 		return -1;
 	}
-	*uid = pw.pw_uid;
-	*gid = pw.pw_gid;
+	*uid = pw.uid;
+	*gid = pw.gid;
+	free(pw.name);
 	return 0;
 }
 
 static int lookup_uid_gid(uid_t uid, gid_t *gid, struct capr_error *err)
 {
-	struct passwd pw, *res = NULL;
-	size_t len;
-	char *buf = name_buf(&len);
-	int e;
+	struct capr_pw pw;
+	int e, r = capr_nss_uid(uid, &pw, &e);
 
-	if (!buf) {
-		capr_seterr(err, ENOMEM, "group", "out of memory");
-		return -1;
-	}
-	e = getpwuid_r(uid, &pw, buf, len, &res);
-	free(buf);
-	if (!res) {
-		capr_seterr(err, e ? e : ENOENT, "group",
+	if (r <= 0) {
+		capr_seterr(err, r < 0 ? e : ENOENT, "group",
 			    "uid %u has no passwd entry, so it has no primary group to switch to", (unsigned)uid);
 		return -1;
 	}
-	*gid = pw.pw_gid;
+	*gid = pw.gid;
+	free(pw.name);
 	return 0;
 }
 
 static int lookup_group(const char *name, gid_t *gid, struct capr_error *err)
 {
-	struct group gr, *res = NULL;
-	size_t len;
-	char *buf = name_buf(&len);
-	int e;
+	int e, r = capr_nss_group(name, gid, &e);
 
-	for (;;) {
-		if (!buf) {
-			capr_seterr(err, ENOMEM, "group", "out of memory");
-			return -1;
-		}
-		e = getgrnam_r(name, &gr, buf, len, &res);
-		if (e != ERANGE || len > (1u << 24))
-			break;
-		len *= 2;
-		char *nb = realloc(buf, len);
-		if (!nb)
-			free(buf);
-		buf = nb;
-	}
-	free(buf);
-	if (!res) {
-		if (e)
+	if (r <= 0) {
+		if (r < 0)
 			capr_seterr(err, e, "group", "cannot look up group '%s': %s", name, strerror(e));
 		else
 			capr_seterr(err, ENOENT, "group", "no such group '%s'", name);
 		return -1;
 	}
-	*gid = gr.gr_gid;
 	return 0;
 }
 

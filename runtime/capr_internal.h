@@ -110,6 +110,18 @@ int capr_blob_validate(const void *buf, size_t len, unsigned flags, struct capr_
 long capr_stage_index(const capr_policy *pol, const char *point);
 int capr_bpf_check(const struct sock_filter *f, size_t n, char *why, size_t whylen);
 
+/* capr_nss.c: user and group lookups with a growing buffer. Return 1
+ * found, 0 not found, -1 error (errno-style code in *e). A found user's
+ * name is malloc'ed in pw->name (free it). */
+struct capr_pw {
+	uid_t uid;
+	gid_t gid;
+	char *name;
+};
+int capr_nss_user(const char *name, struct capr_pw *pw, int *e);
+int capr_nss_uid(uid_t uid, struct capr_pw *pw, int *e);
+int capr_nss_group(const char *name, gid_t *gid, int *e);
+
 /* capr_names.c */
 uint32_t capr_native_audit_arch(void);
 const char *capr_arch_name(uint32_t audit_arch, char *buf, size_t len);
