@@ -125,7 +125,7 @@ $(O)/capload: $(O)/runtime/capload.o $(O)/libcapr.a
 # The preload object is injected into programs we did not build, so it is
 # never built with sanitizers (their runtime must come first in the process).
 $(O)/capr_preload.so: runtime/preload.c $(RUNTIME_SRC) include/capr.h include/capbin.h
-	$(CC) $(BASE) $(OPT) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -shared -Wl,-z,now \
+	$(CC) $(BASE) $(OPT) $(WARN) $(CFLAGS) -DCAPR_PRELOAD -fPIC -fvisibility=hidden -shared -Wl,-z,now \
 		-o $@ runtime/preload.c $(RUNTIME_SRC) -ldl -lpthread
 
 # Only pam_sm_* are exported (runtime/pam_capc.map): the host may hold
@@ -141,12 +141,14 @@ TEST_RUNTIME_BIN = $(patsubst tests/runtime/%.c,$(O)/tests/%,$(TEST_RUNTIME_SRC)
 TEST_UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
 TEST_UNIT_BIN = $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(TEST_UNIT_SRC))
 
+# -MMD: a test program is rebuilt when a header or a file it includes
+# (ftpd_test_capr.c includes ftpd_test.c) changes.
 $(O)/tests/%: tests/runtime/%.c $(O)/libcapr.a | $(O)/tests
-	$(CC) $(CFLAGS_OWN) -o $@ $< $(O)/libcapr.a -lpthread
+	$(CC) $(CFLAGS_OWN) -MMD -MP -MF $@.d -o $@ $< $(O)/libcapr.a -lpthread
 
 # The pam_capc test driver is a login program: it links libpam, not libcapr.
 $(O)/tests/pam_login: tests/runtime/pam_login.c | $(O)/tests
-	$(CC) $(CFLAGS_OWN) -o $@ $< -lpam -lpthread
+	$(CC) $(CFLAGS_OWN) -MMD -MP -MF $@.d -o $@ $< -lpam -lpthread
 
 # Each unit test lists the objects it links in tests/unit/NAME.deps
 # (paths without .o, relative to the build directory: compiler/diag gen/parser ...).
@@ -154,7 +156,7 @@ $(O)/tests/pam_login: tests/runtime/pam_login.c | $(O)/tests
 # (addprefix/addsuffix, not patsubst: in a pattern rule's prerequisites make
 # replaces the first % with the stem before the second expansion.)
 $(O)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $$(addprefix $(O)/,$$(addsuffix .o,$$(shell cat tests/unit/$$*.deps 2>/dev/null))) | $(O)/tests/unit
-	$(CC) $(CFLAGS_OWN) -o $@ $< $(filter %.o,$^) $(COMPILER_LIBS)
+	$(CC) $(CFLAGS_OWN) -MMD -MP -MF $@.d -o $@ $< $(filter %.o,$^) $(COMPILER_LIBS)
 
 tests: all $(TEST_RUNTIME_BIN) $(TEST_UNIT_BIN)
 
@@ -218,4 +220,4 @@ uninstall:
 clean:
 	rm -rf build build-san
 
--include $(wildcard $(O)/compiler/*.d $(O)/runtime/*.d $(O)/pic/runtime/*.d)
+-include $(wildcard $(O)/compiler/*.d $(O)/runtime/*.d $(O)/pic/runtime/*.d $(O)/tests/*.d $(O)/tests/unit/*.d)

@@ -46,6 +46,17 @@ void cm_apply(struct cm_state *s, const struct cm_stage *st)
 		s->filters++;
 }
 
+void cm_leave_root(struct cm_state *s)
+{
+	if (!(s->securebits & CAPBIN_SECBIT_NO_SETUID_FIXUP)) {
+		if (!(s->securebits & CAPBIN_SECBIT_KEEP_CAPS))
+			s->prm = 0;
+		s->eff = 0;
+		s->amb = 0;
+	}
+	s->root = false;
+}
+
 void cm_exec(struct cm_state *s)
 {
 	/* No file capabilities, not setuid: the ambient set survives and

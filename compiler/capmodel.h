@@ -55,6 +55,13 @@ struct cm_state cm_root_start(uint64_t all);
 /* Apply a stage in the runtime's order. */
 void cm_apply(struct cm_state *s, const struct cm_stage *st);
 
+/* The program itself leaves uid 0 for good (real, effective and saved uid
+ * all non-zero): what reaching a setuid-triggered point means. The kernel
+ * clears permitted (unless keep_caps), effective and ambient, unless
+ * no_setuid_fixup is set. The runtime keeps the capabilities a stage
+ * `keep`s across that switch; everything else ends as the kernel left it. */
+void cm_leave_root(struct cm_state *s);
+
 /* execve() of a program without file capabilities and without the
  * setuid/setgid bits (capabilities(7), "Transformation of capabilities
  * during execve()"). */

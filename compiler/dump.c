@@ -416,6 +416,8 @@ int dump_blob(FILE *out, const uint8_t *blob, size_t len)
 			print_state(out, &ss);
 			continue;
 		}
+		if (s.trigger == CAPBIN_TRIGGER_SETUID)
+			cm_leave_root(&st);
 		cm_apply(&st, &cs);
 		if (s.trigger == CAPBIN_TRIGGER_EXEC) {
 			cm_exec(&st);

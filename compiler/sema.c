@@ -1357,6 +1357,18 @@ static void check_stage(struct sb *b, struct may *m, bool check_needs)
 	struct cm_stage cs = CM_STAGE_OF(&b->ir, b->user && id_is_root(&b->user->id));
 	/* In the may-analysis the process may still be root unless this
 	 * stage switched to a non-root user. */
+	/* A setuid-triggered point is reached by the program's own switch
+	 * away from root, which needs cap_setuid; what the stage does not
+	 * keep ends as that switch leaves it. */
+	if (b->trigger == CAPBIN_TRIGGER_SETUID) {
+		int setuid_cap = tbl_cap_from_name("setuid");
+		if (check_needs && !(before.prm & BIT(setuid_cap)))
+			diag_warning(&b->loc,
+				     "point '%s' is reached when the program switches away from root, which needs "
+				     "setuid; the program no longer holds it here, so its setuid() will fail",
+				     b->point);
+		cm_leave_root(&m->s);
+	}
 	cm_apply(&m->s, &cs);
 	if (!b->user)
 		m->s.root = before.root;

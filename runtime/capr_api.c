@@ -1,6 +1,7 @@
 /* capr_api.c - the public API of libcapr (capr.h): errors, names, entering
  * points, the policy inherited from capload.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -70,21 +71,10 @@ CAPR_PUBLIC const char *capr_point_name(const capr_policy *pol, size_t i)
 	return pol && i < pol->nstages ? pol->stages[i].point : NULL;
 }
 
-CAPR_PUBLIC int capr_enter_policy(capr_policy *pol, const char *point, unsigned flags, struct capr_error *err)
+long capr_point_lookup(const capr_policy *pol, const char *point, struct capr_error *err)
 {
-	struct capr_error local;
-	long i;
-	int rc;
+	long i = capr_stage_index(pol, point);
 
-	if (!err)
-		err = &local;
-	memset(err, 0, sizeof *err);
-	if (!pol || !point) {
-		capr_seterr(err, EINVAL, "point", "no policy or no point given");
-		errno = EINVAL;
-		return -1;
-	}
-	i = capr_stage_index(pol, point);
 	if (i < 0) {
 		char list[160] = "";
 		size_t used = 0;
@@ -95,23 +85,31 @@ CAPR_PUBLIC int capr_enter_policy(capr_policy *pol, const char *point, unsigned 
 		}
 		capr_seterr(err, ENOENT, "point", "unknown point '%s' (the policy has: %s)", point,
 			    pol->nstages ? list : "no points");
-		errno = ENOENT;
-		return -1;
 	}
+	return i;
+}
+
+int capr_enter_index(capr_policy *pol, size_t i, unsigned flags, const struct capr_switched *sw,
+		     struct capr_error *err)
+{
+	int rc;
 
 	pthread_mutex_lock(&enter_lock);
 	if ((pol->entered & (UINT64_C(1) << i)) && !(flags & CAPR_DRY_RUN)) {
 		pthread_mutex_unlock(&enter_lock);
-		capr_seterr(err, EALREADY, "point", "'%s' was already entered by this process", point);
-		errno = EALREADY;
+		capr_seterr(err, EALREADY, "point", "'%s' was already entered by this process", pol->stages[i].point);
 		return -1;
 	}
-	rc = capr_apply_stage(pol, (size_t)i, flags, err);
+	rc = capr_apply_stage_sw(pol, i, flags, sw, err);
 	/* A partly applied point counts as entered: it is never retried. */
 	if (!(flags & CAPR_DRY_RUN) && (rc == 0 || err->partial))
 		pol->entered |= UINT64_C(1) << i;
 	pthread_mutex_unlock(&enter_lock);
+	return rc;
+}
 
+int capr_enter_finish(int rc, unsigned flags, struct capr_error *err)
+{
 	if (rc < 0 && err->partial && !(flags & CAPR_RETURN_PARTIAL)) {
 		/* Fail closed: never return into a program holding a mix of
 		 * old and new privileges. */
@@ -122,6 +120,59 @@ CAPR_PUBLIC int capr_enter_policy(capr_policy *pol, const char *point, unsigned 
 	if (rc < 0)
 		errno = err->err ? err->err : EPERM;
 	return rc;
+}
+
+/* The preload object's entry point, when capload injected it into this
+ * process (see capr_internal.h). dlsym is part of libc since glibc 2.34. */
+static capr_preload_enter_fn preload_entry(void)
+{
+	void *sym = dlsym(RTLD_DEFAULT, CAPR_PRELOAD_ENTER);
+	capr_preload_enter_fn fn;
+
+	memcpy(&fn, &sym, sizeof fn); /* object to function pointer, without a cast warning */
+	return fn;
+}
+
+static int is_inherited(const capr_policy *pol)
+{
+	int r;
+
+	pthread_mutex_lock(&inherited_lock);
+	r = pol && pol == inherited;
+	pthread_mutex_unlock(&inherited_lock);
+	return r;
+}
+
+CAPR_PUBLIC int capr_enter_policy(capr_policy *pol, const char *point, unsigned flags, struct capr_error *err)
+{
+	struct capr_error local;
+	capr_preload_enter_fn fwd;
+	long i;
+
+	if (!err)
+		err = &local;
+	memset(err, 0, sizeof *err);
+	if (!pol || !point) {
+		capr_seterr(err, EINVAL, "point", "no policy or no point given");
+		errno = EINVAL;
+		return -1;
+	}
+	/* The policy capload handed over, in a process capload also gave the
+	 * preload object: the preload's copy of the runtime owns its points
+	 * (a trigger may fire them too), so the call goes there. */
+	if (is_inherited(pol) && (fwd = preload_entry()))
+		return fwd(point, flags & (CAPR_RETURN_PARTIAL | CAPR_DRY_RUN), err);
+	i = capr_point_lookup(pol, point, err);
+	if (i < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	/* A setuid-triggered point entered before the program's own switch
+	 * from uid 0, with nothing to apply it at that switch: keep the
+	 * stage's capabilities across it (capr_apply.c, CAPR_BEFORE_SWITCH). */
+	if (pol->stages[i].trigger == CAPBIN_TRIGGER_SETUID)
+		flags |= CAPR_BEFORE_SWITCH;
+	return capr_enter_finish(capr_enter_index(pol, (size_t)i, flags, NULL, err), flags, err);
 }
 
 /* The policy capload handed over: CAPR_POLICY_FD=<fd>, a memfd sealed
@@ -177,8 +228,20 @@ fail:
 CAPR_PUBLIC int capr_enter(const char *point)
 {
 	struct capr_error err;
-	capr_policy *pol = capr_inherited(&err);
+	capr_preload_enter_fn fwd = preload_entry();
+	capr_policy *pol;
 
+	/* Under capload with the preload object: its copy of the policy,
+	 * read before main() (the program may have closed CAPR_POLICY_FD). */
+	if (fwd) {
+		memset(&err, 0, sizeof err);
+		if (fwd(point, 0, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", capr_log_prefix, capr_strerror(&err));
+			return -1;
+		}
+		return 0;
+	}
+	pol = capr_inherited(&err);
 	if (!pol) {
 		fprintf(stderr, "%s: %s\n", capr_log_prefix, capr_strerror(&err));
 		return -1;

@@ -24,6 +24,25 @@
  *                TSYNC puts it on every thread at once.
  *
  * Steps 1-2 and 4-7 run on every thread (capr_threads.c).
+ *
+ * Two modes change what happens around a uid switch the program makes
+ * itself (see capr_internal.h):
+ *
+ *   CAPR_SWITCHED       the switch has just happened (the preload's setuid
+ *                       and setgid triggers, which set keep_caps before it).
+ *                       Step 0 raises every thread's effective set from its
+ *                       permitted set, because the kernel cleared it when
+ *                       the effective uid left 0 and steps 1-2 need
+ *                       cap_setpcap. The stage's "old" sets are what the
+ *                       switch would have left without the runtime's
+ *                       keep_caps, so capset always runs (it also removes
+ *                       what keep_caps alone preserved), and keep_caps goes
+ *                       back to the program's own value at step 4.
+ *   CAPR_BEFORE_SWITCH  the switch is still to come (libcapr alone, a
+ *                       setuid-triggered point entered while a uid is 0):
+ *                       step 2 also sets SECBIT_NO_SETUID_FIXUP, unlocked,
+ *                       or that switch would clear the permitted and
+ *                       effective sets the stage keeps.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +86,14 @@ struct plan {
 	unsigned sb_t;
 	int nnp_t;
 	int tmp_keepcaps; /* set keep_caps for the switch, clear it after */
+	/* The stage's "old" sets and securebits: the state at step 0, or with
+	 * CAPR_SWITCHED what the program's own switch would have left. */
+	uint64_t prm_old, eff_old;
+	unsigned sb_base;
+	int raise_eff;     /* CAPR_SWITCHED: step 0 raises effective from permitted */
+	int fixup_off;     /* CAPR_BEFORE_SWITCH: step 2 adds no_setuid_fixup */
+	int set_secbits;   /* step 2 calls PR_SET_SECUREBITS */
+	int clear_keepcaps; /* step 4 clears keep_caps */
 };
 
 static int read_last_cap(unsigned *last, struct capr_error *err)
@@ -108,100 +135,51 @@ check:
 	return 0;
 }
 
-static char *name_buf(size_t *len)
-{
-	long n = sysconf(_SC_GETPW_R_SIZE_MAX);
-	*len = n > 0 ? (size_t)n : 16384;
-	return malloc(*len);
-}
-
 /* A user name to uid and primary gid. */
 static int lookup_user(const char *name, uid_t *uid, gid_t *gid, struct capr_error *err)
 {
-	struct passwd pw, *res = NULL;
-	size_t len;
-	char *buf = name_buf(&len);
-	int e;
+	struct capr_pw pw;
+	int e, r = capr_nss_user(name, &pw, &e);
 
-	for (;;) {
-		if (!buf) {
-			capr_seterr(err, ENOMEM, "user", "out of memory");
-			return -1;
-		}
-		e = getpwnam_r(name, &pw, buf, len, &res);
-		if (e != ERANGE || len > (1u << 20))
-			break;
-		len *= 2;
-		char *nb = realloc(buf, len);
-		if (!nb)
-			free(buf);
-		buf = nb;
-	}
-	free(buf);
-	if (!res) {
-		if (e)
+	if (r <= 0) {
+		if (r < 0)
 			capr_seterr(err, e, "user", "cannot look up user '%s': %s", name, strerror(e));
 		else
 			capr_seterr(err, ENOENT, "user", "no such user '%s'", name);
 		return -1;
 	}
-	*uid = pw.pw_uid;
-	*gid = pw.pw_gid;
+	*uid = pw.uid;
+	*gid = pw.gid;
+	free(pw.name);
 	return 0;
 }
 
 static int lookup_uid_gid(uid_t uid, gid_t *gid, struct capr_error *err)
 {
-	struct passwd pw, *res = NULL;
-	size_t len;
-	char *buf = name_buf(&len);
-	int e;
+	struct capr_pw pw;
+	int e, r = capr_nss_uid(uid, &pw, &e);
 
-	if (!buf) {
-		capr_seterr(err, ENOMEM, "group", "out of memory");
-		return -1;
-	}
-	e = getpwuid_r(uid, &pw, buf, len, &res);
-	free(buf);
-	if (!res) {
-		capr_seterr(err, e ? e : ENOENT, "group",
+	if (r <= 0) {
+		capr_seterr(err, r < 0 ? e : ENOENT, "group",
 			    "uid %u has no passwd entry, so it has no primary group to switch to", (unsigned)uid);
 		return -1;
 	}
-	*gid = pw.pw_gid;
+	*gid = pw.gid;
+	free(pw.name);
 	return 0;
 }
 
 static int lookup_group(const char *name, gid_t *gid, struct capr_error *err)
 {
-	struct group gr, *res = NULL;
-	size_t len;
-	char *buf = name_buf(&len);
-	int e;
+	int e, r = capr_nss_group(name, gid, &e);
 
-	for (;;) {
-		if (!buf) {
-			capr_seterr(err, ENOMEM, "group", "out of memory");
-			return -1;
-		}
-		e = getgrnam_r(name, &gr, buf, len, &res);
-		if (e != ERANGE || len > (1u << 24))
-			break;
-		len *= 2;
-		char *nb = realloc(buf, len);
-		if (!nb)
-			free(buf);
-		buf = nb;
-	}
-	free(buf);
-	if (!res) {
-		if (e)
+	if (r <= 0) {
+		if (r < 0)
 			capr_seterr(err, e, "group", "cannot look up group '%s': %s", name, strerror(e));
 		else
 			capr_seterr(err, ENOENT, "group", "no such group '%s'", name);
 		return -1;
 	}
-	*gid = gr.gr_gid;
 	return 0;
 }
 
@@ -267,7 +245,8 @@ static int plan_caps_error(struct capr_error *err, const char *step, const char 
 }
 
 /* Step 0. */
-static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flags, struct capr_error *err)
+static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flags, const struct capr_switched *sw,
+		      struct capr_error *err)
 {
 	const unsigned f = st->flags;
 	gid_t primary = 0;
@@ -301,6 +280,27 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 	p->nnp0 = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
 	getresuid(&p->ruid, &p->euid, &p->suid);
 	getresgid(&p->rgid, &p->egid, &p->sgid);
+
+	p->prm_old = p->prm0;
+	p->eff_old = p->eff0;
+	p->sb_base = p->sb0;
+	if ((flags & CAPR_SWITCHED) && sw) {
+		/* Without the runtime's keep_caps, leaving uid 0 would have
+		 * cleared the permitted set (unless the program kept it with
+		 * keep_caps or no_setuid_fixup of its own); the effective set
+		 * the kernel left is already the program's. */
+		p->sb_base = sw->secbits;
+		if (sw->left_root &&
+		    !(sw->secbits & (CAPBIN_SECBIT_KEEP_CAPS | CAPBIN_SECBIT_NO_SETUID_FIXUP)))
+			p->prm_old = 0;
+		p->eff_old = p->eff0 & p->prm_old;
+		/* Step 0 gives every thread its permitted set as effective:
+		 * plan the later steps from there. */
+		if (p->eff0 != p->prm0) {
+			p->raise_eff = 1;
+			p->eff0 = p->prm0;
+		}
+	}
 
 	/* Names, resolved here where the blob runs. */
 	if (f & CAPBIN_STAGE_USER) {
@@ -349,13 +349,33 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 		     ((f & CAPBIN_STAGE_AMBIENT) ? st->amb_or : 0);
 	p->unknown &= ~p->valid;
 	p->bnd_t = (f & CAPBIN_STAGE_BOUNDING) ? p->bnd0 & st->bounding : p->bnd0;
-	p->sb_t = (f & CAPBIN_STAGE_SECUREBITS) ? (p->sb0 & ~st->securebits_mask) | st->securebits : p->sb0;
+	p->sb_t = (f & CAPBIN_STAGE_SECUREBITS) ? (p->sb_base & ~st->securebits_mask) | st->securebits : p->sb_base;
 	p->nnp_t = (f & CAPBIN_STAGE_NNP) ? 1 : p->nnp0;
 	if (f & CAPBIN_STAGE_CAPS) {
-		p->prm_t = ((p->prm0 & st->prm_and) | st->prm_or) & p->valid;
-		p->eff_t = ((p->eff0 & st->eff_and) | st->eff_or) & p->valid;
+		p->prm_t = ((p->prm_old & st->prm_and) | st->prm_or) & p->valid;
+		p->eff_t = ((p->eff_old & st->eff_and) | st->eff_or) & p->valid;
 		p->inh_t = ((p->inh0 & st->inh_and) | st->inh_or) & p->valid;
 	}
+	/* Entered before the program's own switch from uid 0 (libcapr
+	 * alone): that setuid() would clear the permitted and effective
+	 * sets (cap_emulate_setxuid), and keep_caps would only save the
+	 * permitted one; no_setuid_fixup keeps both. Not when the stage
+	 * switches identity itself, says what no_setuid_fixup must be, keeps
+	 * nothing, or the bit is locked (then the kernel's rule stands). */
+	if ((flags & CAPR_BEFORE_SWITCH) && st->trigger == CAPBIN_TRIGGER_SETUID && !(f & CAPBIN_STAGE_USER) &&
+	    (p->ruid == 0 || p->euid == 0 || p->suid == 0) && p->prm_t &&
+	    !((f & CAPBIN_STAGE_SECUREBITS) && (st->securebits_mask & CAPBIN_SECBIT_NO_SETUID_FIXUP)) &&
+	    !(p->sb_t & (CAPBIN_SECBIT_NO_SETUID_FIXUP | CAPBIN_SECBIT_NO_SETUID_FIXUP_LOCKED))) {
+		p->sb_t |= CAPBIN_SECBIT_NO_SETUID_FIXUP;
+		p->fixup_off = 1;
+	}
+	/* Securebits go through PR_SET_SECUREBITS when the stage sets them;
+	 * otherwise only keep_caps can differ (CAPR_SWITCHED: the runtime's
+	 * own, for the switch), and PR_SET_KEEPCAPS puts it back at step 4
+	 * without needing cap_setpcap. */
+	p->set_secbits = (f & CAPBIN_STAGE_SECUREBITS) || p->fixup_off;
+	if (!p->set_secbits && ((p->sb0 ^ p->sb_t) & CAPBIN_SECBIT_KEEP_CAPS) && !(p->sb_t & CAPBIN_SECBIT_KEEP_CAPS))
+		p->clear_keepcaps = 1;
 	/* keep_caps for the switch: needed when the stage leaves uid 0 and
 	 * keeps capabilities, unless its securebits already keep them. */
 	if ((f & CAPBIN_STAGE_USER) && (f & CAPBIN_STAGE_CAPS) && p->prm_t && p->uid != 0 &&
@@ -373,6 +393,12 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 		p->prm_t = p->prm_sw;
 		p->eff_t = p->eff_sw;
 		p->inh_t = p->inh0;
+		/* Unchanged sets after the program's own switch: what that
+		 * switch would have left, not what keep_caps and step 0 did. */
+		if (flags & CAPR_SWITCHED) {
+			p->prm_t &= p->prm_old;
+			p->eff_t &= p->eff_old;
+		}
 	}
 	if (f & CAPBIN_STAGE_AMBIENT)
 		p->amb_t = ((p->amb0 & st->amb_and) | st->amb_or) & p->valid;
@@ -384,7 +410,7 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 		return capr_seterr(err, EPERM, "bounding",
 				   "dropping from the bounding set needs cap_setpcap in the effective set"),
 		       -1;
-	if (p->sb_t != p->sb0) {
+	if (p->set_secbits && p->sb_t != p->sb0) {
 		unsigned locked = (p->sb0 & 0xaau) >> 1, changed = p->sb0 ^ p->sb_t;
 		char a[120], b[120];
 		capr_format_secbits(p->sb0, a, sizeof a);
@@ -441,9 +467,16 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 				   "installing a filter needs no_new_privs or cap_sys_admin in the effective set"),
 		       -1;
 
-	/* Every other thread must be reachable and able to do the same. */
-	return capr_threads_precheck((f & CAPBIN_STAGE_CAPS) ? p->prm_t : 0,
-				     ((p->bnd0 & ~p->bnd_t) || p->sb_t != p->sb0) ? BIT(CAP_SETPCAP) : 0, err);
+	/* Every other thread must be reachable and able to do the same.
+	 * After the program's switch their effective sets are empty until
+	 * step 0: what they need effective must then be permitted. */
+	uint64_t need_eff = ((p->bnd0 & ~p->bnd_t) || (p->set_secbits && p->sb_t != p->sb0)) ? BIT(CAP_SETPCAP) : 0;
+	uint64_t need_prm = (f & CAPBIN_STAGE_CAPS) ? p->prm_t : 0;
+	if (p->raise_eff) {
+		need_prm |= need_eff;
+		need_eff = 0;
+	}
+	return capr_threads_precheck(need_prm, need_eff, err);
 }
 
 /* ---------------------------------------------------------------- narration */
@@ -496,6 +529,11 @@ static void narrate(const struct plan *p, enum step s)
 	switch (s) {
 	case S_PLAN:
 		say(p, "stage", "'%s' (trigger %s), pid %d", st->point, capr_trigger_name(st->trigger), (int)getpid());
+		if (p->raise_eff) {
+			capr_format_caps(p->prm0, a, sizeof a);
+			say(p, "capset", "raise the effective set to the permitted set (%s): the program's own switch cleared it",
+			    a);
+		}
 		if (p->unknown) {
 			capr_format_caps(p->unknown, a, sizeof a);
 			say(p, "caps", "ignoring %s: not known to this kernel (cap_last_cap %u)", a, p->last_cap);
@@ -509,10 +547,11 @@ static void narrate(const struct plan *p, enum step s)
 		say(p, "bounding", "drop %s; keep %s", a, b);
 		break;
 	case S_SECUREBITS:
-		if (f & CAPBIN_STAGE_SECUREBITS) {
+		if (p->set_secbits) {
 			capr_format_secbits(p->sb0, a, sizeof a);
 			capr_format_secbits(p->sb_t, b, sizeof b);
-			say(p, "securebits", "%s -> %s", a, b);
+			say(p, "securebits", "%s -> %s%s", a, b,
+			    p->fixup_off ? " (no_setuid_fixup: the capabilities survive the program's own switch from uid 0)" : "");
 		}
 		if (p->tmp_keepcaps)
 			say(p, "keep_caps", "set until the switch to uid %u (capabilities are kept)", (unsigned)p->uid);
@@ -548,7 +587,7 @@ static void narrate(const struct plan *p, enum step s)
 			capr_format_caps(p->inh_t, c, sizeof c);
 			say(p, "capset", "permitted %s; effective %s; inheritable %s", a, b, c);
 		}
-		if (p->tmp_keepcaps && !(p->sb_t & CAPBIN_SECBIT_KEEP_CAPS))
+		if ((p->tmp_keepcaps && !(p->sb_t & CAPBIN_SECBIT_KEEP_CAPS)) || p->clear_keepcaps)
 			say(p, "keep_caps", "clear");
 		break;
 	case S_AMBIENT:
@@ -600,6 +639,12 @@ static int fail_errno(struct capr_error *err, const char *step, const char *what
 
 int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, struct capr_error *err)
 {
+	return capr_apply_stage_sw(pol, i, flags & ~CAPR_SWITCHED, NULL, err);
+}
+
+int capr_apply_stage_sw(capr_policy *pol, size_t i, unsigned flags, const struct capr_switched *sw,
+			struct capr_error *err)
+{
 	const struct capr_stage *st = &pol->stages[i];
 	const unsigned f = st->flags;
 	const bool verbose = (flags & (CAPR_VERBOSE_INTERNAL | CAPR_DRY_RUN)) != 0;
@@ -609,7 +654,11 @@ int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, struct capr_err
 	int rc = -1;
 
 	/* 0. Plan: nothing has changed if this fails. */
-	if (plan_stage(&p, st, flags, err) < 0)
+	if ((flags & CAPR_SWITCHED) && !sw) {
+		capr_seterr(err, EINVAL, "stage", "internal: CAPR_SWITCHED without the switch's description");
+		goto out;
+	}
+	if (plan_stage(&p, st, flags, sw, err) < 0)
 		goto out;
 	if (flags & CAPR_DRY_RUN) {
 		for (enum step s = S_PLAN; s <= S_SECCOMP; s++)
@@ -620,16 +669,18 @@ int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, struct capr_err
 	if (verbose)
 		narrate(&p, S_PLAN);
 
-	/* 1-2. Bounding set, securebits, keep_caps: while CAP_SETPCAP is
-	 * effective and before the uid switch, on every thread. */
+	/* 0-2. Raise effective after the program's own switch (CAPR_SWITCHED),
+	 * bounding set, securebits, keep_caps: while CAP_SETPCAP is effective
+	 * and before the uid switch, on every thread. */
 	memset(&w, 0, sizeof w);
 	w.phase = CAPR_PHASE_PRE;
 	w.last_cap = p.last_cap;
+	w.raise_eff = p.raise_eff;
 	w.bnd_drop = (f & CAPBIN_STAGE_BOUNDING) ? p.valid & ~st->bounding : 0;
-	w.set_secbits = (f & CAPBIN_STAGE_SECUREBITS) != 0;
+	w.set_secbits = p.set_secbits;
 	w.secbits = p.sb_t;
 	w.set_keepcaps = p.tmp_keepcaps;
-	if (w.bnd_drop || w.set_secbits || w.set_keepcaps) {
+	if (w.raise_eff || w.bnd_drop || w.set_secbits || w.set_keepcaps) {
 		if (verbose) {
 			narrate(&p, S_BOUNDING);
 			narrate(&p, S_SECUREBITS);
@@ -672,24 +723,26 @@ int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, struct capr_err
 	memset(&w, 0, sizeof w);
 	w.phase = CAPR_PHASE_POST;
 	w.last_cap = p.last_cap;
-	w.do_capset = (f & CAPBIN_STAGE_CAPS) != 0;
+	/* After the program's own switch capset always runs: keep_caps and
+	 * step 0 left sets the stage's targets may not include. */
+	w.do_capset = (f & CAPBIN_STAGE_CAPS) || (flags & CAPR_SWITCHED);
 	w.prm = p.prm_t;
 	w.eff = p.eff_t;
 	w.inh = p.inh_t;
-	w.clear_keepcaps = p.tmp_keepcaps && !(p.sb_t & CAPBIN_SECBIT_KEEP_CAPS);
+	w.clear_keepcaps = (p.tmp_keepcaps && !(p.sb_t & CAPBIN_SECBIT_KEEP_CAPS)) || p.clear_keepcaps;
 	w.do_ambient = (f & CAPBIN_STAGE_AMBIENT) != 0;
 	w.amb = p.amb_t;
 	w.bnd = p.bnd_t;
 	w.secbits = p.sb_t;
 	w.set_nnp = (f & CAPBIN_STAGE_NNP) != 0;
 	w.nnp = p.nnp_t;
-	if (f & (CAPBIN_STAGE_CAPS | CAPBIN_STAGE_USER))
+	if ((f & (CAPBIN_STAGE_CAPS | CAPBIN_STAGE_USER)) || w.do_capset)
 		w.verify |= CAPR_V_CAPS;
 	if (f & CAPBIN_STAGE_BOUNDING)
 		w.verify |= CAPR_V_BND;
-	if ((f & (CAPBIN_STAGE_AMBIENT | CAPBIN_STAGE_CAPS | CAPBIN_STAGE_USER)) && p.ambient_ok)
+	if (((f & (CAPBIN_STAGE_AMBIENT | CAPBIN_STAGE_CAPS | CAPBIN_STAGE_USER)) || w.do_capset) && p.ambient_ok)
 		w.verify |= CAPR_V_AMB;
-	if ((f & CAPBIN_STAGE_SECUREBITS) || p.tmp_keepcaps)
+	if (p.set_secbits || p.tmp_keepcaps || p.clear_keepcaps)
 		w.verify |= CAPR_V_SECBITS;
 	if (w.do_capset || w.clear_keepcaps || w.do_ambient || w.set_nnp || w.verify) {
 		if (verbose) {

@@ -225,10 +225,14 @@ int capr_bpf_check(const struct sock_filter *f, size_t n, char *why, size_t whyl
 		return -1;
 	}
 
-	/* Scratch memory: a load must follow a store on every path. Jumps go
-	 * forward only, so one pass in order sees every predecessor of an
-	 * instruction before the instruction: valid[pc] is the AND over the
-	 * paths reaching pc (all ones = not reached yet). */
+	/* Scratch memory: the kernel's own rule (check_load_and_stores() in
+	 * net/core/filter.c), step for step, so that a program passes here
+	 * exactly when seccomp(2) will accept it. It is a linear pass, not a
+	 * reachability analysis: the set of cells known to be written runs
+	 * from one instruction to the next (also past a RET), a jump narrows
+	 * the set of its targets and restarts from "all". A more permissive
+	 * check would let a blob through that the kernel refuses halfway
+	 * through applying a stage. */
 	memvalid = malloc(n * sizeof *memvalid);
 	if (!memvalid) {
 		snprintf(why, whylen, "out of memory");
@@ -236,30 +240,27 @@ int capr_bpf_check(const struct sock_filter *f, size_t n, char *why, size_t whyl
 	}
 	for (size_t pc = 0; pc < n; pc++)
 		memvalid[pc] = 0xffff;
-	memvalid[0] = 0;
+	uint16_t valid = 0;
 	for (size_t pc = 0; pc < n; pc++) {
-		uint16_t code = f[pc].code, cur = memvalid[pc];
+		uint16_t code = f[pc].code;
 		uint32_t k = f[pc].k;
 
-		if (code == (BPF_LD | BPF_MEM) || code == (BPF_LDX | BPF_MEM)) {
-			if (!(cur & (1u << k))) {
+		valid &= memvalid[pc];
+		if (code == BPF_ST || code == BPF_STX) {
+			valid |= (uint16_t)(1u << k);
+		} else if (code == (BPF_LD | BPF_MEM) || code == (BPF_LDX | BPF_MEM)) {
+			if (!(valid & (1u << k))) {
 				snprintf(why, whylen, "instruction %zu: reads scratch memory %u before any store", pc, k);
 				free(memvalid);
 				return -1;
 			}
-		} else if (code == BPF_ST || code == BPF_STX) {
-			cur |= (uint16_t)(1u << k);
-		}
-		if (BPF_CLASS(code) == BPF_RET)
-			continue;
-		if (code == (BPF_JMP | BPF_JA)) {
-			memvalid[pc + 1 + k] &= cur;
+		} else if (code == (BPF_JMP | BPF_JA)) {
+			memvalid[pc + 1 + k] &= valid;
+			valid = 0xffff;
 		} else if (BPF_CLASS(code) == BPF_JMP) {
-			memvalid[pc + 1 + f[pc].jt] &= cur;
-			memvalid[pc + 1 + f[pc].jf] &= cur;
-		} else {
-			/* Not the last instruction: the last one is a RET. */
-			memvalid[pc + 1] &= cur;
+			memvalid[pc + 1 + f[pc].jt] &= valid;
+			memvalid[pc + 1 + f[pc].jf] &= valid;
+			valid = 0xffff;
 		}
 	}
 	free(memvalid);

@@ -1,5 +1,5 @@
-/* capr_internal.h - libcapr internals shared by runtime/capr_*.c, capload
- * and (later) the preload object and pam_capc. Not installed.
+/* capr_internal.h - libcapr internals shared by runtime/capr_*.c, capload,
+ * the preload object (runtime/preload.c) and pam_capc. Not installed.
  *
  * A loaded policy is fully decoded at load time: every field of the blob is
  * validated and copied into host-order structs below, and the seccomp
@@ -19,12 +19,41 @@
 #include "capr.h"
 
 /* Definitions of the capr.h functions: the shared library is built with
- * -fvisibility=hidden, so only these are exported. */
+ * -fvisibility=hidden, so only these are exported. The preload object
+ * (-DCAPR_PRELOAD) exports none of them: preloaded first, it would
+ * otherwise interpose a libcapr.so the program links. */
+#ifdef CAPR_PRELOAD
+#define CAPR_PUBLIC
+#else
 #define CAPR_PUBLIC __attribute__((visibility("default")))
+#endif
 
 /* Internal flags for capr_apply_stage(), above the public CAPR_* bits. */
 #define CAPR_VERBOSE_INTERNAL 0x100u /* print each step as it is applied */
 #define CAPR_FROM_CAPLOAD 0x200u     /* messages: "capload must start with it" */
+/* The program has just switched identity itself, and that switch is the
+ * stage's trigger (the preload's setuid and setgid triggers). Requires a
+ * struct capr_switched. The kernel's uid fixup cleared the effective set
+ * (euid 0 -> non-zero) and the runtime had set keep_caps so that the
+ * permitted set survived; the apply first raises every thread's effective
+ * set to its permitted set (step 0, for the steps that need cap_setpcap,
+ * cap_setuid...), and computes the stage's "old" sets as what the switch
+ * would have left without that keep_caps: a `keep` is still absolute, a
+ * `drop` or an unchanged set starts from what the program would have held.
+ * keep_caps is then put back to the program's own value unless the stage
+ * sets it. */
+#define CAPR_SWITCHED 0x400u
+/* The program enters a setuid-triggered point while it still has a uid 0
+ * and no preload object will apply it at the switch (libcapr alone): set
+ * SECBIT_NO_SETUID_FIXUP (unlocked) with the stage, so the capabilities it
+ * keeps survive the program's own later switch from uid 0. */
+#define CAPR_BEFORE_SWITCH 0x800u
+
+/* What the program's own switch left (CAPR_SWITCHED). */
+struct capr_switched {
+	unsigned secbits; /* the program's securebits before the runtime set keep_caps for its switch */
+	int left_root;    /* the switch left uid 0 for good (real, effective, saved all non-zero) */
+};
 
 struct capr_id {
 	const char *name; /* NULL: numeric */
@@ -81,6 +110,18 @@ int capr_blob_validate(const void *buf, size_t len, unsigned flags, struct capr_
 long capr_stage_index(const capr_policy *pol, const char *point);
 int capr_bpf_check(const struct sock_filter *f, size_t n, char *why, size_t whylen);
 
+/* capr_nss.c: user and group lookups with a growing buffer. Return 1
+ * found, 0 not found, -1 error (errno-style code in *e). A found user's
+ * name is malloc'ed in pw->name (free it). */
+struct capr_pw {
+	uid_t uid;
+	gid_t gid;
+	char *name;
+};
+int capr_nss_user(const char *name, struct capr_pw *pw, int *e);
+int capr_nss_uid(uid_t uid, struct capr_pw *pw, int *e);
+int capr_nss_group(const char *name, gid_t *gid, int *e);
+
 /* capr_names.c */
 uint32_t capr_native_audit_arch(void);
 const char *capr_arch_name(uint32_t audit_arch, char *buf, size_t len);
@@ -96,11 +137,36 @@ void capr_seterr(struct capr_error *err, int e, const char *step, const char *fm
 /* Prefix of verbose and dry-run lines ("capr" unless capload sets it). */
 extern const char *capr_log_prefix;
 FILE *capr_log_stream(void);
+/* The index of point in pol, or -1 with err set (unknown point, listing
+ * the policy's points). */
+long capr_point_lookup(const capr_policy *pol, const char *point, struct capr_error *err);
+/* Enter stage i under the library's enter lock: refuse a point already
+ * entered (EALREADY), apply it, mark it entered (also when it was partly
+ * applied: it is never retried). sw only with CAPR_SWITCHED. Does not
+ * terminate; see capr_enter_finish(). */
+int capr_enter_index(capr_policy *pol, size_t i, unsigned flags, const struct capr_switched *sw,
+		     struct capr_error *err);
+/* After capr_enter_index(): fail closed (message, _exit(127)) after a
+ * partial apply unless flags has CAPR_RETURN_PARTIAL; set errno. Returns rc. */
+int capr_enter_finish(int rc, unsigned flags, struct capr_error *err);
+
+/* The preload object exports this entry point (default visibility, the
+ * only symbol it exports besides the libc functions it wraps). libcapr in
+ * the program looks it up with dlsym(RTLD_DEFAULT) and, when it is there,
+ * hands capr_enter() of the inherited policy to it: one copy of the
+ * runtime, the preload's, then owns the process's points, so a point is
+ * entered once whether the program or a trigger gets there first. */
+#define CAPR_PRELOAD_ENTER "capr_preload_enter_v1"
+typedef int (*capr_preload_enter_fn)(const char *point, unsigned flags, struct capr_error *err);
 
 /* capr_apply.c: apply (or with CAPR_DRY_RUN describe) stage i. Returns 0
  * or -1 with err set; err->partial says whether anything had changed. Does
  * not terminate the process: the caller applies the partial policy. */
 int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, struct capr_error *err);
+/* The same after the program's own identity switch: flags may hold
+ * CAPR_SWITCHED, which requires sw (ignored otherwise). */
+int capr_apply_stage_sw(capr_policy *pol, size_t i, unsigned flags, const struct capr_switched *sw,
+			struct capr_error *err);
 
 /* capr_threads.c: the per-thread broadcast.
  *
@@ -108,7 +174,7 @@ int capr_apply_stage(capr_policy *pol, size_t i, unsigned flags, struct capr_err
  * calling thread runs it directly, every other thread from the signal
  * handler. Only raw syscalls in capr_twork_run() (async-signal-safe). */
 enum capr_phase {
-	CAPR_PHASE_PRE = 1,  /* steps 1-2: bounding, securebits, keep_caps */
+	CAPR_PHASE_PRE = 1,  /* steps 0-2: raise effective (CAPR_SWITCHED), bounding, securebits, keep_caps */
 	CAPR_PHASE_POST = 2, /* steps 4-7: capset, keep_caps off, ambient, verify, no_new_privs */
 };
 
@@ -116,6 +182,7 @@ struct capr_twork {
 	int phase;
 	unsigned last_cap;
 	/* pre */
+	int raise_eff;        /* effective = this thread's own permitted set (CAPR_SWITCHED) */
 	uint64_t bnd_drop;    /* caps to drop from the bounding set */
 	int set_secbits;      /* PR_SET_SECUREBITS to secbits */
 	int set_keepcaps;     /* PR_SET_KEEPCAPS 1 (temporary, for the uid switch) */
@@ -154,6 +221,7 @@ enum capr_tstep {
 	CAPR_T_VERIFY_AMB,
 	CAPR_T_VERIFY_SECBITS,
 	CAPR_T_NNP,
+	CAPR_T_RAISE,         /* raising the effective set (CAPR_SWITCHED) */
 };
 
 struct capr_tresult {

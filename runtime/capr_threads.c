@@ -92,6 +92,21 @@ void capr_twork_run(const struct capr_twork *w, struct capr_tresult *r)
 	memset(r, 0, sizeof *r);
 	r->cap = -1;
 	if (w->phase == CAPR_PHASE_PRE) {
+		/* Step 0 (CAPR_SWITCHED): the program's own uid switch cleared
+		 * this thread's effective set; raise it to the thread's own
+		 * permitted set (kept by keep_caps) so the steps below have
+		 * cap_setpcap and the rest. Each thread's own: they need not be
+		 * equal, and capset can only set the caller's sets. */
+		if (w->raise_eff) {
+			uint64_t e, p, i;
+			if (capr_capget(0, &e, &p, &i) < 0)
+				return tfail(r, CAPR_T_RAISE, -1, 0, 0);
+			if (e != p) {
+				if (capr_capset(p, p, i) < 0)
+					return tfail(r, CAPR_T_RAISE, -1, p, e);
+				r->changed = 1;
+			}
+		}
 		/* Step 1: bounding set, while CAP_SETPCAP is still effective. */
 		for (unsigned c = 0; c <= w->last_cap && w->bnd_drop; c++) {
 			if (!(w->bnd_drop & (one << c)) || xprctl(PR_CAPBSET_READ, c, 0) != 1)
@@ -203,6 +218,7 @@ void capr_tresult_error(const struct capr_tresult *r, pid_t tid, struct capr_err
 		[CAPR_T_VERIFY_AMB] = "verify",
 		[CAPR_T_VERIFY_SECBITS] = "verify",
 		[CAPR_T_NNP] = "no_new_privs",
+		[CAPR_T_RAISE] = "capset",
 	};
 	static const char *const sets[] = {
 		[CAPR_T_VERIFY_PRM] = "permitted set",
@@ -252,6 +268,9 @@ void capr_tresult_error(const struct capr_tresult *r, pid_t tid, struct capr_err
 		capr_format_secbits((unsigned)r->got, sb1, sizeof sb1);
 		capr_format_secbits((unsigned)r->want, sb2, sizeof sb2);
 		capr_seterr(err, EPERM, "verify", "%ssecurebits are %s, expected %s", who, sb1, sb2);
+		break;
+	case CAPR_T_RAISE:
+		capr_seterr(err, r->err, "capset", "%sraising the effective set to the permitted set: %s", who, es);
 		break;
 	case CAPR_T_NNP:
 		capr_seterr(err, r->err ? r->err : EPERM, "no_new_privs", "%sPR_SET_NO_NEW_PRIVS: %s", who,

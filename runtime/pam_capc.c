@@ -43,7 +43,6 @@
 
 /* Largest buffer for one NSS entry (a group of a big directory can be
  * large; beyond this the lookup is an error, not "not found"). */
-#define NSS_BUF_MAX (16u << 20)
 
 struct args {
 	const char *policy;
@@ -157,69 +156,6 @@ static capr_policy *load_policy(const char *path, struct capr_error *err)
 
 /* ---------------------------------------------------------------- NSS */
 
-/* getpwnam_r with a growing buffer. Returns 1 found, 0 not found, -1 error
- * (errno-style code in *e). On success *buf holds pw's strings. */
-static int nss_user(const char *name, struct passwd *pw, char **buf, int *e)
-{
-	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-	size_t len = hint > 0 ? (size_t)hint : 16384;
-	struct passwd *res = NULL;
-
-	*buf = NULL;
-	for (;;) {
-		char *nb = realloc(*buf, len);
-		if (!nb) {
-			*e = ENOMEM;
-			return -1;
-		}
-		*buf = nb;
-		*e = getpwnam_r(name, pw, *buf, len, &res);
-		if (*e != ERANGE || len >= NSS_BUF_MAX)
-			break;
-		len *= 2;
-	}
-	if (res)
-		return 1;
-	/* Not found: 0 with res NULL, or ENOENT from some NSS modules.
-	 * getpwnam_r(3) lists ESRCH, EBADF and EPERM as possible "not found"
-	 * too, but they are also what a failing NSS source reports; skipping
-	 * a rule on a failed lookup could let a user in less restricted, so
-	 * they count as errors (fail closed). */
-	if (*e == 0 || *e == ENOENT)
-		return 0;
-	return -1;
-}
-
-static int nss_group(const char *name, gid_t *gid, int *e)
-{
-	long hint = sysconf(_SC_GETGR_R_SIZE_MAX);
-	size_t len = hint > 0 ? (size_t)hint : 16384;
-	struct group gr, *res = NULL;
-	char *buf = NULL;
-
-	for (;;) {
-		char *nb = realloc(buf, len);
-		if (!nb) {
-			free(buf);
-			*e = ENOMEM;
-			return -1;
-		}
-		buf = nb;
-		*e = getgrnam_r(name, &gr, buf, len, &res);
-		if (*e != ERANGE || len >= NSS_BUF_MAX)
-			break;
-		len *= 2;
-	}
-	free(buf);
-	if (res) {
-		*gid = gr.gr_gid;
-		return 1;
-	}
-	if (*e == 0 || *e == ENOENT) /* as in nss_user() */
-		return 0;
-	return -1;
-}
-
 static void who_free(struct who *w)
 {
 	free(w->name);
@@ -228,29 +164,22 @@ static void who_free(struct who *w)
 
 static int resolve_user(pam_handle_t *pamh, const char *user, struct who *w)
 {
-	struct passwd pw;
-	char *buf;
+	struct capr_pw pw;
 	int e, r;
 
 	memset(w, 0, sizeof *w);
 	w->pam_user = user;
-	r = nss_user(user, &pw, &buf, &e);
+	r = capr_nss_user(user, &pw, &e);
 	if (r <= 0) {
 		if (r == 0)
 			pam_syslog(pamh, LOG_ERR, "user '%s' is unknown to NSS (getpwnam): session refused", user);
 		else
 			pam_syslog(pamh, LOG_ERR, "cannot look up user '%s': %s: session refused", user, strerror(e));
-		free(buf);
 		return -1;
 	}
-	w->uid = pw.pw_uid;
-	w->gid = pw.pw_gid;
-	w->name = strdup(pw.pw_name);
-	free(buf);
-	if (!w->name) {
-		pam_syslog(pamh, LOG_ERR, "out of memory");
-		return -1;
-	}
+	w->uid = pw.uid;
+	w->gid = pw.gid;
+	w->name = pw.name;
 
 	/* The groups the session gets: getgrouplist() asks the same NSS
 	 * sources as initgroups(), with the primary group first. */
@@ -317,17 +246,16 @@ static int rule_matches(pam_handle_t *pamh, const struct args *a, const struct c
 	case CAPBIN_RULE_DEFAULT:
 		return 1;
 	case CAPBIN_RULE_USER: {
-		struct passwd pw;
-		char *buf;
+		struct capr_pw pw;
 		bool same;
 
 		if (!r->who.name)
 			return r->who.id == w->uid;
 		if (strcmp(r->who.name, w->name) == 0 || strcmp(r->who.name, w->pam_user) == 0)
 			return 1;
-		found = nss_user(r->who.name, &pw, &buf, &e);
-		same = found > 0 && pw.pw_uid == w->uid;
-		free(buf);
+		found = capr_nss_user(r->who.name, &pw, &e);
+		same = found > 0 && pw.uid == w->uid;
+		free(pw.name);
 		if (found < 0) {
 			pam_syslog(pamh, LOG_ERR, "rule '%s': cannot look up the user: %s",
 				   rule_desc(r, d, sizeof d), strerror(e));
@@ -343,7 +271,7 @@ static int rule_matches(pam_handle_t *pamh, const struct args *a, const struct c
 
 		if (!r->who.name)
 			return in_groups(w, r->who.id);
-		found = nss_group(r->who.name, &gid, &e);
+		found = capr_nss_group(r->who.name, &gid, &e);
 		if (found < 0) {
 			pam_syslog(pamh, LOG_ERR, "rule '%s': cannot look up the group: %s",
 				   rule_desc(r, d, sizeof d), strerror(e));

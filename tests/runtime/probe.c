@@ -24,6 +24,23 @@
  *   tasks             one "task=TID ..." line per thread with its sets,
  *                     NoNewPrivs, Seccomp, Uid
  *   setcapxattr FILE  give FILE file capabilities (cap_net_raw+ep)
+ *   open BLOB         capr_open(BLOB): later enter/enter-partial/dry use it
+ *                     instead of the inherited policy
+ *   setuid U | seteuid U | setgid G | setegid G
+ *   setreuid R E | setresuid R E S | setresgid R E S
+ *                     the libc call (-1: unchanged)     setuid=ok|EPERM...
+ *                     errno is set to EILSEQ before; after a success
+ *                     "setuid.errno=EILSEQ" shows it was left alone
+ *   listen            socket, bind 127.0.0.1:0, listen  listen=ok|...
+ *   chroot DIR        chroot(DIR)                       chroot=ok|...
+ *   ptrace            ptrace(PTRACE_PEEKUSER, pid 0): ESRCH unless a
+ *                     filter denies it                  ptrace=ESRCH|EACCES...
+ *   mount             mount a tmpfs on a path that does not exist: ENOENT
+ *                     unless a filter denies it         mount=ENOENT|EACCES...
+ *   fork              fork; the parent waits and exits with the child's
+ *                     status, the child runs the remaining commands
+ *   capr_enter ... these go through the libc wrappers of the preload
+ *   object when capload injected it (the trigger tests).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -36,9 +53,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -187,8 +207,16 @@ static int set_cap_xattr(const char *file)
 	return setxattr(file, "security.capability", data, sizeof data, 0);
 }
 
+/* "-1" or a number, for the set*id commands. */
+static unsigned idarg(const char *s)
+{
+	return (unsigned)strtol(s, NULL, 10);
+}
+
 int main(int argc, char **argv)
 {
+	capr_policy *opened = NULL;
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 1; i < argc; i++) {
 		const char *c = argv[i];
@@ -240,13 +268,25 @@ int main(int argc, char **argv)
 			printf("env.%s=%s\n", arg, v ? v : "(unset)");
 			i++;
 		} else if (strcmp(c, "enter") == 0 && arg) {
-			rc = capr_enter(arg);
+			if (opened) {
+				struct capr_error err;
+				rc = capr_enter_policy(opened, arg, 0, &err);
+				if (rc < 0)
+					fprintf(stderr, "capr: %s\n", capr_strerror(&err));
+			} else {
+				rc = capr_enter(arg);
+			}
 			printf("enter=%s\n", rc == 0 ? "ok" : "fail");
+			i++;
+		} else if (strcmp(c, "open") == 0 && arg) {
+			struct capr_error err;
+			opened = capr_open(arg, &err);
+			printf("open=%s\n", opened ? "ok" : capr_strerror(&err));
 			i++;
 		} else if ((strcmp(c, "enter-partial") == 0 || strcmp(c, "dry") == 0) && arg) {
 			struct capr_error err;
 			int dry = c[0] == 'd';
-			capr_policy *pol = capr_inherited(&err);
+			capr_policy *pol = opened ? opened : capr_inherited(&err);
 			rc = pol ? capr_enter_policy(pol, arg, dry ? CAPR_DRY_RUN : CAPR_RETURN_PARTIAL, &err) : -1;
 			e = errno;
 			if (rc == 0)
@@ -270,6 +310,72 @@ int main(int argc, char **argv)
 			usleep(100 * 1000);
 		} else if (strcmp(c, "tasks") == 0) {
 			tasks();
+		} else if ((strcmp(c, "setuid") == 0 || strcmp(c, "seteuid") == 0 || strcmp(c, "setgid") == 0 ||
+			    strcmp(c, "setegid") == 0) &&
+			   arg) {
+			unsigned v = idarg(arg);
+			errno = EILSEQ;
+			rc = strcmp(c, "setuid") == 0 ? setuid(v) : strcmp(c, "seteuid") == 0 ? seteuid(v)
+				 : strcmp(c, "setgid") == 0 ? setgid(v)
+							     : setegid(v);
+			e = errno;
+			result(c, rc, e);
+			if (rc == 0)
+				printf("%s.errno=%s\n", c, ename(e));
+			i++;
+		} else if (strcmp(c, "setreuid") == 0 && i + 2 < argc) {
+			errno = EILSEQ;
+			rc = setreuid(idarg(argv[i + 1]), idarg(argv[i + 2]));
+			e = errno;
+			result(c, rc, e);
+			if (rc == 0)
+				printf("%s.errno=%s\n", c, ename(e));
+			i += 2;
+		} else if ((strcmp(c, "setresuid") == 0 || strcmp(c, "setresgid") == 0) && i + 3 < argc) {
+			unsigned a = idarg(argv[i + 1]), b = idarg(argv[i + 2]), d = idarg(argv[i + 3]);
+			errno = EILSEQ;
+			rc = c[6] == 'u' ? setresuid(a, b, d) : setresgid(a, b, d);
+			e = errno;
+			result(c, rc, e);
+			if (rc == 0)
+				printf("%s.errno=%s\n", c, ename(e));
+			i += 3;
+		} else if (strcmp(c, "listen") == 0) {
+			struct sockaddr_in sa = {.sin_family = AF_INET};
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+			sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
+			if (rc == 0) {
+				errno = EILSEQ;
+				rc = listen(fd, 1);
+			}
+			e = errno;
+			result("listen", rc, e);
+			if (rc == 0)
+				printf("listen.errno=%s\n", ename(e));
+		} else if (strcmp(c, "chroot") == 0 && arg) {
+			rc = chroot(arg);
+			result("chroot", rc, errno);
+			i++;
+		} else if (strcmp(c, "ptrace") == 0) {
+			errno = 0;
+			long r = ptrace(PTRACE_PEEKUSER, 0, NULL, NULL);
+			result("ptrace", r == -1 && errno ? -1 : 0, errno);
+		} else if (strcmp(c, "fork") == 0) {
+			pid_t pid;
+			int st;
+			fflush(stdout);
+			pid = fork();
+			if (pid < 0) {
+				result("fork", -1, errno);
+			} else if (pid > 0) {
+				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+					;
+				_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			}
+		} else if (strcmp(c, "mount") == 0) {
+			rc = mount("capc-test", "/nonexistent/capc-test-mount", "tmpfs", MS_NOSUID, NULL);
+			result("mount", rc, errno);
 		} else if (strcmp(c, "setcapxattr") == 0 && arg) {
 			rc = set_cap_xattr(arg);
 			result("setcapxattr", rc, errno);
