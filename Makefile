@@ -5,6 +5,7 @@
 #   make check SANITIZE=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer (in build-san/)
 #   make golden-update    regenerate tests/golden expectations after an intended change
 #   make bench            benchmarks, printed as ratios against named baselines
+#   make fuzz             libFuzzer targets (clang), FUZZ_SECONDS=60 each
 #   make install          PREFIX=/usr/local DESTDIR=
 #
 # The pipeline is the folder structure: grammar/ -> compiler/ -> include/capbin.h -> runtime/.
@@ -180,8 +181,15 @@ demo: deps
 golden-update: all
 	sh tests/golden/run.sh $(O) --update
 
+# bench/run.sh builds its own programs (bench/bench.mk, this file's flags).
 bench: all
 	sh bench/run.sh $(O)
+
+# libFuzzer targets, built with clang + ASan/UBSan in build/fuzz (fuzz/fuzz.mk),
+# each run for FUZZ_SECONDS; crashes land in fuzz/corpus-out/artifacts/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	sh fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 # ---------------------------------------------------------------- install
 install: all

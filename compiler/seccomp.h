@@ -104,6 +104,14 @@ void sc_check(const struct sc_filter *f);
  * CAPBIN_MAX_BPF_INSNS instructions, a libseccomp failure. */
 int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, struct ir_prog *out);
 
+/* A service's stages stack their filters in one process: report (an
+ * error at the stage) where, for some arch, the filters so far exceed the
+ * kernel's limit for all filters of a process (CAPBIN_MAX_PATH_INSNS, in
+ * the runtime's model of the kernel's count: capr_bpf_kernel_len). Returns
+ * -1 if it reported. Call after sc_generate() for every stage. */
+struct ir_policy;
+int sc_check_stack(const struct ir_policy *p);
+
 /* Fill an ir_arch from a libseccomp ABI name list such as {"x86_64",
  * "x86"}; all must belong to one kernel arch. Returns 0 or -1 with a
  * message in errbuf. */

@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capr_internal.h"
 #include "seccomp_int.h"
 
 /* First and last pseudo numbers libseccomp gives multiplexed calls
@@ -470,4 +471,40 @@ out:
 	free(exists);
 	sc_index_free(&ix);
 	return ret;
+}
+
+int sc_check_stack(const struct ir_policy *p)
+{
+	if (p->kind != CAPBIN_KIND_SERVICE)
+		return 0; /* session rules are alternatives: one stage per process */
+	for (size_t a = 0; a < p->narch; a++) {
+		size_t total = 0, nfilters = 0;
+		for (size_t i = 0; i < p->nstages; i++) {
+			const struct ir_prog *prog = &p->stages[i].progs[a];
+			if (!p->stages[i].filter || !prog->n)
+				continue;
+			struct sock_filter *f = calloc(prog->n, sizeof *f);
+			if (!f) {
+				diag_fatal_noloc("out of memory");
+				return -1;
+			}
+			for (size_t k = 0; k < prog->n; k++)
+				f[k] = (struct sock_filter){prog->insns[k].code, prog->insns[k].jt, prog->insns[k].jf,
+							    prog->insns[k].k};
+			size_t klen = capr_bpf_kernel_len(f, prog->n);
+			free(f);
+			/* the kernel's count: the new filter, plus each one
+			 * already installed with a penalty */
+			total += klen + (nfilters++ ? CAPBIN_PATH_PENALTY : 0);
+			if (total > CAPBIN_MAX_PATH_INSNS) {
+				diag_error(&p->stages[i].loc,
+					   "the seccomp filters installed up to point '%s' come to %zu instructions in the "
+					   "kernel for %s; it refuses more than %d in one process (filters of earlier "
+					   "points stay installed)",
+					   p->stages[i].point, total, arch_name(&p->arches[a]), CAPBIN_MAX_PATH_INSNS);
+				return -1;
+			}
+		}
+	}
+	return 0;
 }

@@ -1863,6 +1863,8 @@ int sema_build(const struct ast_unit *u, const struct sema_opts *opts, struct ir
 			for (size_t a = 0; a < out->narch; a++)
 				sc_generate(s->filter, &out->arches[a], &s->progs[a]);
 		}
+		if (diag_error_count() == errors_before)
+			sc_check_stack(out);
 	}
 	free(S.defs);
 	free(S.def_state);

@@ -33,6 +33,12 @@
 #define CAPBIN_MAX_RULES 4096               /* session rules */
 #define CAPBIN_MAX_ARCHES 8
 #define CAPBIN_MAX_BPF_INSNS 4096 /* BPF_MAXINSNS: the kernel's own limit per filter */
+/* The kernel's limit on all the seccomp filters of one process together
+ * (MAX_INSNS_PER_PATH): counted in eBPF instructions after its conversion,
+ * plus a penalty per filter already installed. A service's stages stack
+ * their filters, so readers check the sum (docs/capbin.md). */
+#define CAPBIN_MAX_PATH_INSNS 32768
+#define CAPBIN_PATH_PENALTY 4
 #define CAPBIN_MAX_GROUPS 65536   /* NGROUPS_MAX */
 
 /* File kinds (header.kind). */

@@ -777,6 +777,12 @@ int capr_apply_stage_sw(capr_policy *pol, size_t i, unsigned flags, const struct
 			if (e == EACCES)
 				capr_seterr(err, e, "seccomp",
 					    "permission denied: no_new_privs is not set and cap_sys_admin is not effective");
+			else if (e == ENOMEM)
+				/* capr_blob.c checked this policy's own filters
+				 * against the limit: the rest were there before */
+				capr_seterr(err, e, "seccomp",
+					    "the kernel refused the filter: with the filters the process already has, "
+					    "it would exceed the kernel's total for one process (MAX_INSNS_PER_PATH)");
 			else if (e == EINVAL)
 				capr_seterr(err, e, "seccomp", "the kernel refused the filter or its flags: %s",
 					    strerror(e));

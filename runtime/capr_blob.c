@@ -12,6 +12,8 @@
  *             overlapping one another), reserved fields
  *   strings   first and last byte NUL, every offset inside and terminated
  *   ids, stage, rule, filter   every field (see validate_stage())
+ *   filter    a service's filters, stacked in stage order, within the
+ *             kernel's total for one process (check_path_len())
  *   arch      a stage with filters needs an entry for the running arch
  *
  * Every integer is read with memcpy + capbin_le*(): the buffer is never
@@ -27,9 +29,6 @@
 #include <unistd.h>
 
 #include "capr_internal.h"
-
-/* The part of struct seccomp_data a filter may load (BPF_ABS offsets). */
-#define SECCOMP_DATA_SIZE 64u
 
 struct rd {
 	const uint8_t *buf;
@@ -112,158 +111,6 @@ static int check_target_id(struct rd *r, const struct capr_id *id, bool primary_
 		capr_seterr(r->err, EINVAL, "ids", "%s: invalid id 0x%08x", what, id->id);
 		return -1;
 	}
-	return 0;
-}
-
-/*
- * Structural check of a classic-BPF program, as the kernel's
- * bpf_check_classic() + seccomp_check_filter() would do it, so that a
- * corrupted filter is refused at load time and not by seccomp(2) after the
- * other steps of a stage have already changed the process:
- *   - only the opcodes seccomp accepts (no packet loads other than 32-bit
- *     loads of struct seccomp_data, aligned and in range);
- *   - every jump lands inside the program (jumps are forward only);
- *   - division by a constant 0, shifts >= 32 refused;
- *   - scratch memory index < BPF_MEMWORDS, and never read before written
- *     on every path to the read;
- *   - the last instruction is a RET.
- */
-int capr_bpf_check(const struct sock_filter *f, size_t n, char *why, size_t whylen)
-{
-	uint16_t *memvalid;
-
-	if (n < 1 || n > CAPBIN_MAX_BPF_INSNS) {
-		snprintf(why, whylen, "program has %zu instructions (1..%u allowed)", n, CAPBIN_MAX_BPF_INSNS);
-		return -1;
-	}
-	for (size_t pc = 0; pc < n; pc++) {
-		uint16_t code = f[pc].code;
-		uint32_t k = f[pc].k;
-
-		switch (code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			if (k >= SECCOMP_DATA_SIZE || (k & 3)) {
-				snprintf(why, whylen, "instruction %zu: load from offset %u outside struct seccomp_data", pc, k);
-				return -1;
-			}
-			break;
-		case BPF_LD | BPF_W | BPF_LEN:
-		case BPF_LDX | BPF_W | BPF_LEN:
-		case BPF_RET | BPF_K:
-		case BPF_RET | BPF_A:
-		case BPF_ALU | BPF_ADD | BPF_K:
-		case BPF_ALU | BPF_ADD | BPF_X:
-		case BPF_ALU | BPF_SUB | BPF_K:
-		case BPF_ALU | BPF_SUB | BPF_X:
-		case BPF_ALU | BPF_MUL | BPF_K:
-		case BPF_ALU | BPF_MUL | BPF_X:
-		case BPF_ALU | BPF_DIV | BPF_X:
-		case BPF_ALU | BPF_AND | BPF_K:
-		case BPF_ALU | BPF_AND | BPF_X:
-		case BPF_ALU | BPF_OR | BPF_K:
-		case BPF_ALU | BPF_OR | BPF_X:
-		case BPF_ALU | BPF_XOR | BPF_K:
-		case BPF_ALU | BPF_XOR | BPF_X:
-		case BPF_ALU | BPF_LSH | BPF_X:
-		case BPF_ALU | BPF_RSH | BPF_X:
-		case BPF_ALU | BPF_NEG:
-		case BPF_LD | BPF_IMM:
-		case BPF_LDX | BPF_IMM:
-		case BPF_MISC | BPF_TAX:
-		case BPF_MISC | BPF_TXA:
-			break;
-		case BPF_ALU | BPF_DIV | BPF_K:
-			if (k == 0) {
-				snprintf(why, whylen, "instruction %zu: division by zero", pc);
-				return -1;
-			}
-			break;
-		case BPF_ALU | BPF_LSH | BPF_K:
-		case BPF_ALU | BPF_RSH | BPF_K:
-			if (k >= 32) {
-				snprintf(why, whylen, "instruction %zu: shift by %u", pc, k);
-				return -1;
-			}
-			break;
-		case BPF_LD | BPF_MEM:
-		case BPF_LDX | BPF_MEM:
-		case BPF_ST:
-		case BPF_STX:
-			if (k >= BPF_MEMWORDS) {
-				snprintf(why, whylen, "instruction %zu: scratch memory index %u", pc, k);
-				return -1;
-			}
-			break;
-		case BPF_JMP | BPF_JA:
-			if ((uint64_t)pc + 1 + k >= n) {
-				snprintf(why, whylen, "instruction %zu: jump to %llu, past the end (%zu instructions)", pc,
-					 (unsigned long long)pc + 1 + k, n);
-				return -1;
-			}
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-		case BPF_JMP | BPF_JEQ | BPF_X:
-		case BPF_JMP | BPF_JGE | BPF_K:
-		case BPF_JMP | BPF_JGE | BPF_X:
-		case BPF_JMP | BPF_JGT | BPF_K:
-		case BPF_JMP | BPF_JGT | BPF_X:
-		case BPF_JMP | BPF_JSET | BPF_K:
-		case BPF_JMP | BPF_JSET | BPF_X:
-			if (pc + 1 + f[pc].jt >= n || pc + 1 + f[pc].jf >= n) {
-				snprintf(why, whylen, "instruction %zu: jump to %zu, past the end (%zu instructions)", pc,
-					 pc + 1 + (f[pc].jt > f[pc].jf ? f[pc].jt : f[pc].jf), n);
-				return -1;
-			}
-			break;
-		default:
-			snprintf(why, whylen, "instruction %zu: opcode 0x%04x is not allowed in a seccomp filter", pc, code);
-			return -1;
-		}
-	}
-	if (BPF_CLASS(f[n - 1].code) != BPF_RET) {
-		snprintf(why, whylen, "program does not end with a return (last opcode 0x%04x)", f[n - 1].code);
-		return -1;
-	}
-
-	/* Scratch memory: the kernel's own rule (check_load_and_stores() in
-	 * net/core/filter.c), step for step, so that a program passes here
-	 * exactly when seccomp(2) will accept it. It is a linear pass, not a
-	 * reachability analysis: the set of cells known to be written runs
-	 * from one instruction to the next (also past a RET), a jump narrows
-	 * the set of its targets and restarts from "all". A more permissive
-	 * check would let a blob through that the kernel refuses halfway
-	 * through applying a stage. */
-	memvalid = malloc(n * sizeof *memvalid);
-	if (!memvalid) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
-	for (size_t pc = 0; pc < n; pc++)
-		memvalid[pc] = 0xffff;
-	uint16_t valid = 0;
-	for (size_t pc = 0; pc < n; pc++) {
-		uint16_t code = f[pc].code;
-		uint32_t k = f[pc].k;
-
-		valid &= memvalid[pc];
-		if (code == BPF_ST || code == BPF_STX) {
-			valid |= (uint16_t)(1u << k);
-		} else if (code == (BPF_LD | BPF_MEM) || code == (BPF_LDX | BPF_MEM)) {
-			if (!(valid & (1u << k))) {
-				snprintf(why, whylen, "instruction %zu: reads scratch memory %u before any store", pc, k);
-				free(memvalid);
-				return -1;
-			}
-		} else if (code == (BPF_JMP | BPF_JA)) {
-			memvalid[pc + 1 + k] &= valid;
-			valid = 0xffff;
-		} else if (BPF_CLASS(code) == BPF_JMP) {
-			memvalid[pc + 1 + f[pc].jt] &= valid;
-			memvalid[pc + 1 + f[pc].jf] &= valid;
-			valid = 0xffff;
-		}
-	}
-	free(memvalid);
 	return 0;
 }
 
@@ -443,8 +290,11 @@ static int validate_header(struct rd *r, struct capbin_header *h)
 	return 0;
 }
 
+/* Reads and checks filter index; its kernel size (capr_bpf_kernel_len)
+ * goes to *klen when klen is not NULL, the program to *out when out is
+ * not NULL. */
 static int convert_filter(struct rd *r, const struct capbin_header *h, uint32_t index, const char *point,
-			  struct sock_filter **out, size_t *outlen)
+			  struct sock_filter **out, size_t *outlen, size_t *klen)
 {
 	const uint8_t *fp = r->buf + h->filter_off + (size_t)index * sizeof(struct capbin_filter);
 	uint32_t first = rd32(fp), count = rd32(fp + 4);
@@ -483,6 +333,8 @@ static int convert_filter(struct rd *r, const struct capbin_header *h, uint32_t 
 		free(f);
 		return -1;
 	}
+	if (klen)
+		*klen = capr_bpf_kernel_len(f, count);
 	if (out) {
 		*out = f;
 		*outlen = count;
@@ -644,8 +496,40 @@ static int validate_stage(struct rd *r, const struct capbin_header *h, unsigned 
 		/* Every arch's filter was checked structurally (all of the
 		 * filter table is); keep the running arch's one. */
 		if (arch_index >= 0 &&
-		    convert_filter(r, h, fi + (uint32_t)arch_index, s->point, &s->filter, &s->filter_len) < 0)
+		    convert_filter(r, h, fi + (uint32_t)arch_index, s->point, &s->filter, &s->filter_len, NULL) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+/* A service's points are entered one after the other and each adds its
+ * filter to those already installed: the kernel refuses (ENOMEM) the one
+ * that takes the total over its limit, late, after the other steps of
+ * that stage. Refuse such a blob now, for every arch it has filters for
+ * (the running one decides, but a blob is valid or not wherever it is
+ * read). klen[i] is filter i's size in the kernel. */
+static int check_path_len(struct rd *r, const struct capbin_header *h, const capr_policy *pol, const size_t *klen)
+{
+	for (uint32_t a = 0; a < h->arch_count; a++) {
+		size_t total = 0;
+		unsigned nfilters = 0;
+		for (size_t i = 0; i < pol->nstages; i++) {
+			const uint8_t *p = r->buf + h->stage_off + i * sizeof(struct capbin_stage);
+			if (!(pol->stages[i].flags & CAPBIN_STAGE_SECCOMP))
+				continue;
+			total += klen[rd32(p + STG(filter_index)) + a] + (nfilters++ ? CAPBIN_PATH_PENALTY : 0);
+			if (total > CAPBIN_MAX_PATH_INSNS) {
+				char nb[32];
+				capr_seterr(r->err, EINVAL, "filter",
+					    "stage '%s': its %s filter and those of the stages before it come to %zu "
+					    "instructions in the kernel, over its limit of %u for one process",
+					    pol->stages[i].point,
+					    capr_arch_name(rd32(r->buf + h->arch_off + a * sizeof(struct capbin_arch)), nb,
+							   sizeof nb),
+					    total, CAPBIN_MAX_PATH_INSNS);
+				return -1;
+			}
+		}
 	}
 	return 0;
 }
@@ -719,6 +603,7 @@ static capr_policy *policy_from_buf(uint8_t *buf, size_t len, unsigned flags, st
 	capr_policy *pol = NULL;
 	int arch_index;
 	bool any_seccomp = false;
+	size_t *klen = NULL;
 
 	memset(&h, 0, sizeof h);
 	if (len > CAPBIN_MAX_SIZE) {
@@ -758,8 +643,15 @@ static capr_policy *policy_from_buf(uint8_t *buf, size_t len, unsigned flags, st
 	}
 
 	/* Every filter, structurally, whatever arch it is for. */
+	if (h.filter_count) {
+		klen = calloc(h.filter_count, sizeof *klen);
+		if (!klen) {
+			capr_seterr(err, ENOMEM, "blob", "out of memory");
+			goto fail;
+		}
+	}
 	for (uint32_t i = 0; i < h.filter_count; i++)
-		if (convert_filter(&r, &h, i, NULL, NULL, NULL) < 0)
+		if (convert_filter(&r, &h, i, NULL, NULL, NULL, &klen[i]) < 0)
 			goto fail;
 
 	arch_index = validate_arches(&r, &h);
@@ -782,6 +674,10 @@ static capr_policy *policy_from_buf(uint8_t *buf, size_t len, unsigned flags, st
 	}
 	if (validate_rules(&r, &h, pol) < 0)
 		goto fail;
+	if (pol->kind == CAPBIN_KIND_SERVICE && check_path_len(&r, &h, pol, klen) < 0)
+		goto fail;
+	free(klen);
+	klen = NULL;
 
 	if (any_seccomp && arch_index < 0 && !(flags & CAPR_VALIDATE_ANY_ARCH)) {
 		char list[160] = "", nb[32];
@@ -804,6 +700,7 @@ static capr_policy *policy_from_buf(uint8_t *buf, size_t len, unsigned flags, st
 	}
 	return pol;
 fail:
+	free(klen);
 	free(buf);
 	policy_free(pol);
 	if (err)

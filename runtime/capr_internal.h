@@ -108,7 +108,11 @@ capr_policy *capr_policy_from_buf(uint8_t *buf, size_t len, struct capr_error *e
 #define CAPR_VALIDATE_ANY_ARCH 0x1u
 int capr_blob_validate(const void *buf, size_t len, unsigned flags, struct capr_error *err);
 long capr_stage_index(const capr_policy *pol, const char *point);
+
+/* capr_bpf.c */
 int capr_bpf_check(const struct sock_filter *f, size_t n, char *why, size_t whylen);
+/* eBPF instructions the kernel makes of a checked filter, at most. */
+size_t capr_bpf_kernel_len(const struct sock_filter *f, size_t n);
 
 /* capr_nss.c: user and group lookups with a growing buffer. Return 1
  * found, 0 not found, -1 error (errno-style code in *e). A found user's

@@ -644,6 +644,54 @@ static void test_bpf(void)
 	ok(capr_bpf_check(ja, 2, why, sizeof why) < 0 && strstr(why, "past the end"), "JA with a huge offset");
 }
 
+/* The filters of a service's stages stack in one process: a blob whose
+ * filters together exceed the kernel's limit (capbin.h: counted as the
+ * kernel converts them, plus a penalty per installed filter) is refused
+ * when opened, not by seccomp(2) at the stage that crosses it. Filters
+ * of n-1 loads and a ret K count n + 4 (runtime/capr_bpf.c). */
+static struct ir_insn big_prog[CAPBIN_MAX_BPF_INSNS], last_prog[CAPBIN_MAX_BPF_INSNS];
+
+static void test_stacked(void)
+{
+	static char names[8][8];
+	uint8_t *b;
+	size_t n;
+
+	for (size_t i = 0; i < CAPBIN_MAX_BPF_INSNS; i++)
+		big_prog[i] = last_prog[i] = (struct ir_insn){BPF_LD | BPF_W | BPF_ABS, 0, 0, 0};
+	big_prog[CAPBIN_MAX_BPF_INSNS - 1] = (struct ir_insn){BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW};
+	/* 7 full filters: 7 * 4100 + 7 * 4 = 28728; the 8th may count 4040
+	 * (4036 instructions) to reach exactly 32768. */
+	for (size_t last = 4036; last <= 4037; last++) {
+		struct ir_stage *s = reset("stacked", 8);
+		native_arch(&pol);
+		for (size_t i = 0; i < 8; i++) {
+			snprintf(names[i], sizeof names[i], "p%zu", i);
+			s[i].point = names[i];
+			s[i].trigger = CAPBIN_TRIGGER_MANUAL;
+			s[i].flags |= CAPBIN_STAGE_SECCOMP;
+			s[i].progs[0].insns = i == 7 ? last_prog : big_prog;
+			s[i].progs[0].n = i == 7 ? last : CAPBIN_MAX_BPF_INSNS;
+		}
+		last_prog[last - 1] = (struct ir_insn){BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW};
+		if (emit(&b, &n) < 0) {
+			ok(0, "stacked filters: emit");
+			return;
+		}
+		if (last == 4036) {
+			struct capr_error err;
+			capr_policy *p = capr_open_mem(b, n, &err);
+			ok(p != NULL, "stacked filters counting exactly 32768 in the kernel: accepted%s%s", p ? "" : ": ",
+			   p ? "" : err.msg);
+			capr_close(p);
+		} else {
+			expect_fail(b, n, "filter", "stage 'p7'", "stacked filters counting 32769 in the kernel");
+		}
+		last_prog[last - 1] = (struct ir_insn){BPF_LD | BPF_W | BPF_ABS, 0, 0, 0};
+		free(b);
+	}
+}
+
 static void test_kinds(void)
 {
 	uint8_t *b;
@@ -728,6 +776,7 @@ int main(int argc, char **argv)
 	test_fields();
 	test_bpf();
 	test_kinds();
+	test_stacked();
 	free(base);
 	printf("# %d tests, %d failed\n", count, failures);
 	return failures ? 1 : 0;
