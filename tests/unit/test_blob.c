@@ -396,6 +396,40 @@ static size_t stage_off(const uint8_t *b, unsigned i)
 		free(b_);                                                                                   \
 	} while (0)
 
+/* The checksum: the standard check value, and the table-driven
+ * implementation against the bitwise definition, on every single byte
+ * value (each table entry) and on longer data split at odd places. */
+static uint32_t crc_bitwise(uint32_t crc, const uint8_t *p, size_t len)
+{
+	crc = ~crc;
+	while (len--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+static void test_crc(void)
+{
+	uint8_t data[1031];
+	int bad = 0;
+
+	ok(capbin_crc32(0, "123456789", 9) == 0xcbf43926u, "CRC-32 check value of \"123456789\"");
+	for (unsigned b = 0; b < 256; b++) {
+		uint8_t c = (uint8_t)b;
+		if (capbin_crc32(0, &c, 1) != crc_bitwise(0, &c, 1))
+			bad++;
+	}
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof data; i++) {
+		x = x * 1103515245u + 12345u;
+		data[i] = (uint8_t)(x >> 16);
+	}
+	uint32_t split = capbin_crc32(capbin_crc32(0, data, 517), data + 517, sizeof data - 517);
+	ok(!bad && split == crc_bitwise(0, data, sizeof data), "CRC-32: table equals the bitwise definition");
+}
+
 static void test_good(void)
 {
 	struct capr_error err;
@@ -770,6 +804,7 @@ int main(int argc, char **argv)
 	b_points();
 	if (emit(&base, &base_len) < 0)
 		return 1;
+	test_crc();
 	test_good();
 	test_bitflips();
 	test_truncation();
