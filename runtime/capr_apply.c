@@ -265,11 +265,9 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 		return -1;
 	}
 	p->ambient_ok = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0) >= 0;
-	for (unsigned c = 0; c <= p->last_cap; c++) {
-		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
-			p->bnd0 |= BIT(c);
-		if (p->ambient_ok && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
-			p->amb0 |= BIT(c);
+	if (capr_own_bnd_amb(p->last_cap, &p->bnd0, &p->amb0) < 0) {
+		capr_seterr(err, errno, "caps", "cannot read the bounding set: %s", strerror(errno));
+		return -1;
 	}
 	v = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
 	if (v < 0) {

@@ -74,6 +74,30 @@ static long xprctl(long op, long a, long b)
 	return syscall(SYS_prctl, op, a, b, 0L, 0L);
 }
 
+int capr_own_bnd_amb(unsigned last_cap, uint64_t *bnd, uint64_t *amb)
+{
+	uint64_t valid = last_cap >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last_cap + 1)) - 1;
+	struct capr_status st;
+
+	if (capr_status_read("/proc/thread-self/status", &st) == 0 && (st.have & CAPR_ST_CAPBND)) {
+		*bnd = st.capbnd & valid;
+		*amb = (st.have & CAPR_ST_CAPAMB) ? st.capamb & valid : 0; /* no line: no ambient set (< 4.3) */
+		return 0;
+	}
+	/* No /proc here (a chroot, say): one prctl per capability. */
+	*bnd = *amb = 0;
+	for (unsigned c = 0; c <= last_cap; c++) {
+		long b = xprctl(PR_CAPBSET_READ, c, 0), a = xprctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c);
+		if (b < 0)
+			return -1;
+		if (b == 1)
+			*bnd |= UINT64_C(1) << c;
+		if (a == 1)
+			*amb |= UINT64_C(1) << c;
+	}
+	return 0;
+}
+
 static void tfail(struct capr_tresult *r, int step, int cap, uint64_t want, uint64_t got)
 {
 	r->step = step;
@@ -107,13 +131,20 @@ void capr_twork_run(const struct capr_twork *w, struct capr_tresult *r)
 				r->changed = 1;
 			}
 		}
-		/* Step 1: bounding set, while CAP_SETPCAP is still effective. */
-		for (unsigned c = 0; c <= w->last_cap && w->bnd_drop; c++) {
-			if (!(w->bnd_drop & (one << c)) || xprctl(PR_CAPBSET_READ, c, 0) != 1)
-				continue;
-			if (xprctl(PR_CAPBSET_DROP, c, 0) < 0)
-				return tfail(r, CAPR_T_BOUNDING, (int)c, 0, 0);
-			r->changed = 1;
+		/* Step 1: bounding set, while CAP_SETPCAP is still effective.
+		 * Only what the thread still has: dropping again would succeed
+		 * too, but would not tell whether anything changed. */
+		if (w->bnd_drop) {
+			uint64_t bnd, amb;
+			if (capr_own_bnd_amb(w->last_cap, &bnd, &amb) < 0)
+				return tfail(r, CAPR_T_BOUNDING, -1, 0, 0);
+			for (unsigned c = 0; c <= w->last_cap; c++) {
+				if (!(w->bnd_drop & bnd & (one << c)))
+					continue;
+				if (xprctl(PR_CAPBSET_DROP, c, 0) < 0)
+					return tfail(r, CAPR_T_BOUNDING, (int)c, 0, 0);
+				r->changed = 1;
+			}
 		}
 		/* Step 2: securebits, then keep_caps for the uid switch. */
 		if (w->set_secbits && xprctl(PR_GET_SECUREBITS, 0, 0) != (long)w->secbits) {
@@ -146,11 +177,11 @@ void capr_twork_run(const struct capr_twork *w, struct capr_tresult *r)
 			if (xprctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0) < 0)
 				return tfail(r, CAPR_T_AMBIENT, -1, 0, 0);
 		} else {
+			uint64_t bnd, cur;
+			if (capr_own_bnd_amb(w->last_cap, &bnd, &cur) < 0)
+				return tfail(r, CAPR_T_AMBIENT, -1, 0, 0);
 			for (unsigned c = 0; c <= w->last_cap; c++) {
-				long is = xprctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c);
-				int want = (w->amb & (one << c)) != 0;
-				if (is < 0)
-					return tfail(r, CAPR_T_AMBIENT, (int)c, 0, 0);
+				int is = (cur & (one << c)) != 0, want = (w->amb & (one << c)) != 0;
 				if (is && !want && xprctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, c) < 0)
 					return tfail(r, CAPR_T_AMBIENT, (int)c, 0, 1);
 				if (!is && want && xprctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c) < 0)
@@ -173,13 +204,9 @@ void capr_twork_run(const struct capr_twork *w, struct capr_tresult *r)
 			return tfail(r, CAPR_T_VERIFY_INH, -1, w->inh, i);
 	}
 	if (w->verify & (CAPR_V_BND | CAPR_V_AMB)) {
-		uint64_t bnd = 0, amb = 0;
-		for (unsigned c = 0; c <= w->last_cap; c++) {
-			if ((w->verify & CAPR_V_BND) && xprctl(PR_CAPBSET_READ, c, 0) == 1)
-				bnd |= one << c;
-			if ((w->verify & CAPR_V_AMB) && xprctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c) == 1)
-				amb |= one << c;
-		}
+		uint64_t bnd, amb;
+		if (capr_own_bnd_amb(w->last_cap, &bnd, &amb) < 0)
+			return tfail(r, (w->verify & CAPR_V_BND) ? CAPR_T_VERIFY_BND : CAPR_T_VERIFY_AMB, -1, 0, 0);
 		errno = 0;
 		if ((w->verify & CAPR_V_BND) && bnd != w->bnd)
 			return tfail(r, CAPR_T_VERIFY_BND, -1, w->bnd, bnd);
@@ -353,34 +380,18 @@ struct tstatus {
 
 static void read_status(pid_t tid, struct tstatus *st)
 {
-	char path[64], buf[4096];
-	ssize_t n;
-	int fd;
+	char path[64];
+	struct capr_status s;
+	const unsigned need = CAPR_ST_SIGBLK | CAPR_ST_CAPPRM | CAPR_ST_CAPEFF;
 
 	memset(st, 0, sizeof *st);
 	snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (char *line = buf; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		if (strncmp(line, "State:", 6) == 0)
-			st->state = line[6 + strspn(line + 6, " \t")];
-		else if (strncmp(line, "SigBlk:", 7) == 0)
-			st->sigblk = strtoull(line + 7, NULL, 16);
-		else if (strncmp(line, "CapPrm:", 7) == 0)
-			st->capprm = strtoull(line + 7, NULL, 16);
-		else if (strncmp(line, "CapEff:", 7) == 0)
-			st->capeff = strtoull(line + 7, NULL, 16);
-		line = nl ? nl + 1 : NULL;
-	}
+	if (capr_status_read(path, &s) < 0 || (s.have & need) != need)
+		return; /* exited meanwhile */
+	st->state = s.state;
+	st->sigblk = s.sigblk;
+	st->capprm = s.capprm;
+	st->capeff = s.capeff;
 	st->ok = 1;
 }
 

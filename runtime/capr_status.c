@@ -1,0 +1,115 @@
+/* capr_status.c - the few fields libcapr reads from /proc/.../status.
+ *
+ * One read of a thread's status file replaces a prctl per capability:
+ * the bounding and ambient sets have no "get all" call (PR_CAPBSET_READ
+ * and PR_CAP_AMBIENT_IS_SET take one capability each), so reading them
+ * costs 2 x (cap_last_cap + 1) system calls, against open, read and close
+ * here (docs/performance.md, "Entering a point").
+ *
+ * Async-signal-safe (the thread broadcast's handler calls it): raw
+ * open/read/close, no stdio, no allocation, no locale. The file is
+ * scanned as a stream in small chunks, so a long line (Groups: of a
+ * process in thousands of groups) neither overflows a buffer nor hides
+ * the lines after it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "capr_internal.h"
+
+static const struct {
+	const char *key; /* with the colon */
+	unsigned bit;
+} fields[] = {
+	{"State:", CAPR_ST_STATE},   {"SigBlk:", CAPR_ST_SIGBLK}, {"CapPrm:", CAPR_ST_CAPPRM},
+	{"CapEff:", CAPR_ST_CAPEFF}, {"CapBnd:", CAPR_ST_CAPBND}, {"CapAmb:", CAPR_ST_CAPAMB},
+};
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* One line's start (up to sizeof line - 1 characters are kept: enough for
+ * every field read here, whose values are 16 hex digits or a state). */
+static void parse_line(const char *line, size_t len, struct capr_status *st)
+{
+	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+		size_t kl = strlen(fields[f].key);
+		if (len < kl || memcmp(line, fields[f].key, kl) != 0)
+			continue;
+		size_t i = kl;
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i >= len)
+			return;
+		if (fields[f].bit == CAPR_ST_STATE) {
+			st->state = line[i];
+		} else {
+			uint64_t v = 0;
+			int d, nd = 0;
+			while (i < len && nd < 16 && (d = hexval(line[i])) >= 0) {
+				v = v << 4 | (uint64_t)d;
+				i++;
+				nd++;
+			}
+			if (!nd)
+				return;
+			switch (fields[f].bit) {
+			case CAPR_ST_SIGBLK: st->sigblk = v; break;
+			case CAPR_ST_CAPPRM: st->capprm = v; break;
+			case CAPR_ST_CAPEFF: st->capeff = v; break;
+			case CAPR_ST_CAPBND: st->capbnd = v; break;
+			case CAPR_ST_CAPAMB: st->capamb = v; break;
+			}
+		}
+		st->have |= fields[f].bit;
+		return;
+	}
+}
+
+int capr_status_read(const char *path, struct capr_status *st)
+{
+	char chunk[512], line[64];
+	size_t ll = 0;
+	int fd;
+
+	memset(st, 0, sizeof *st);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = syscall(SYS_read, fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			syscall(SYS_close, fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			if (chunk[i] == '\n') {
+				parse_line(line, ll, st);
+				ll = 0;
+			} else if (ll < sizeof line - 1) {
+				line[ll++] = chunk[i]; /* the rest of a long line is not needed */
+			}
+		}
+	}
+	if (ll)
+		parse_line(line, ll, st);
+	syscall(SYS_close, fd);
+	return 0;
+}
