@@ -79,7 +79,7 @@ static void parse_line(const char *line, size_t len, struct capr_status *st)
 
 int capr_status_read(const char *path, struct capr_status *st)
 {
-	char chunk[512], line[64];
+	char chunk[1024], line[64]; /* on the stack of a signal handler too: small */
 	size_t ll = 0;
 	int fd;
 
