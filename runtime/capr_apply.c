@@ -72,6 +72,11 @@ struct plan {
 	unsigned sb0;
 	int nnp0;
 	int ambient_ok; /* the kernel has ambient capabilities */
+	/* Threads of the process when planning (0: unknown). 1 means the
+	 * caller is the only one, and as it is busy here no other can appear
+	 * before the stage is applied: the thread checks and broadcasts,
+	 * which list /proc/self/task, are skipped. */
+	unsigned long threads;
 	uid_t ruid, euid, suid;
 	gid_t rgid, egid, sgid;
 	/* identity */
@@ -265,7 +270,7 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 		return -1;
 	}
 	p->ambient_ok = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0) >= 0;
-	if (capr_own_bnd_amb(p->last_cap, &p->bnd0, &p->amb0) < 0) {
+	if (capr_own_bnd_amb(p->last_cap, &p->bnd0, &p->amb0, &p->threads) < 0) {
 		capr_seterr(err, errno, "caps", "cannot read the bounding set: %s", strerror(errno));
 		return -1;
 	}
@@ -474,6 +479,8 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 		need_prm |= need_eff;
 		need_eff = 0;
 	}
+	if (p->threads == 1)
+		return 0;
 	return capr_threads_precheck(need_prm, need_eff, err);
 }
 
@@ -624,7 +631,8 @@ static int run_phase(const struct plan *p, const struct capr_twork *w, int *chan
 		capr_tresult_error(&r, 0, err);
 		return -1;
 	}
-	(void)p;
+	if (p->threads == 1)
+		return 0;
 	return capr_threads_broadcast(w, err, changed);
 }
 

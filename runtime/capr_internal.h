@@ -259,8 +259,9 @@ int capr_capget(pid_t tid, uint64_t *eff, uint64_t *prm, uint64_t *inh);
 int capr_capset(uint64_t eff, uint64_t prm, uint64_t inh);
 /* The calling thread's bounding and ambient sets (bits up to last_cap):
  * one read of /proc/thread-self/status, or a prctl per capability where
- * /proc is missing. Async-signal-safe. Returns 0 or -1 (errno). */
-int capr_own_bnd_amb(unsigned last_cap, uint64_t *bnd, uint64_t *amb);
+ * /proc is missing. Also the process's number of threads when threads is
+ * not NULL (0: unknown). Async-signal-safe. Returns 0 or -1 (errno). */
+int capr_own_bnd_amb(unsigned last_cap, uint64_t *bnd, uint64_t *amb, unsigned long *threads);
 
 /* capr_status.c: fields of a /proc/.../status file; `have` says which
  * were found. Async-signal-safe. Returns 0, or -1 if it cannot be read. */
@@ -271,11 +272,13 @@ enum {
 	CAPR_ST_CAPEFF = 8,
 	CAPR_ST_CAPBND = 16,
 	CAPR_ST_CAPAMB = 32,
+	CAPR_ST_THREADS = 64,
 };
 struct capr_status {
 	unsigned have;
 	char state;
 	uint64_t sigblk, capprm, capeff, capbnd, capamb;
+	unsigned long threads; /* of the whole process */
 };
 int capr_status_read(const char *path, struct capr_status *st);
 

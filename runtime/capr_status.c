@@ -26,6 +26,7 @@ static const struct {
 } fields[] = {
 	{"State:", CAPR_ST_STATE},   {"SigBlk:", CAPR_ST_SIGBLK}, {"CapPrm:", CAPR_ST_CAPPRM},
 	{"CapEff:", CAPR_ST_CAPEFF}, {"CapBnd:", CAPR_ST_CAPBND}, {"CapAmb:", CAPR_ST_CAPAMB},
+	{"Threads:", CAPR_ST_THREADS},
 };
 
 static int hexval(char c)
@@ -54,6 +55,14 @@ static void parse_line(const char *line, size_t len, struct capr_status *st)
 			return;
 		if (fields[f].bit == CAPR_ST_STATE) {
 			st->state = line[i];
+		} else if (fields[f].bit == CAPR_ST_THREADS) {
+			unsigned long v = 0;
+			size_t start = i;
+			while (i < len && line[i] >= '0' && line[i] <= '9' && v < 100000000)
+				v = v * 10 + (unsigned long)(line[i++] - '0');
+			if (i == start)
+				return;
+			st->threads = v;
 		} else {
 			uint64_t v = 0;
 			int d, nd = 0;

@@ -74,7 +74,7 @@ static long xprctl(long op, long a, long b)
 	return syscall(SYS_prctl, op, a, b, 0L, 0L);
 }
 
-int capr_own_bnd_amb(unsigned last_cap, uint64_t *bnd, uint64_t *amb)
+int capr_own_bnd_amb(unsigned last_cap, uint64_t *bnd, uint64_t *amb, unsigned long *threads)
 {
 	uint64_t valid = last_cap >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last_cap + 1)) - 1;
 	struct capr_status st;
@@ -82,10 +82,14 @@ int capr_own_bnd_amb(unsigned last_cap, uint64_t *bnd, uint64_t *amb)
 	if (capr_status_read("/proc/thread-self/status", &st) == 0 && (st.have & CAPR_ST_CAPBND)) {
 		*bnd = st.capbnd & valid;
 		*amb = (st.have & CAPR_ST_CAPAMB) ? st.capamb & valid : 0; /* no line: no ambient set (< 4.3) */
+		if (threads)
+			*threads = (st.have & CAPR_ST_THREADS) ? st.threads : 0;
 		return 0;
 	}
 	/* No /proc here (a chroot, say): one prctl per capability. */
 	*bnd = *amb = 0;
+	if (threads)
+		*threads = 0;
 	for (unsigned c = 0; c <= last_cap; c++) {
 		long b = xprctl(PR_CAPBSET_READ, c, 0), a = xprctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c);
 		if (b < 0)
@@ -132,19 +136,15 @@ void capr_twork_run(const struct capr_twork *w, struct capr_tresult *r)
 			}
 		}
 		/* Step 1: bounding set, while CAP_SETPCAP is still effective.
-		 * Only what the thread still has: dropping again would succeed
-		 * too, but would not tell whether anything changed. */
-		if (w->bnd_drop) {
-			uint64_t bnd, amb;
-			if (capr_own_bnd_amb(w->last_cap, &bnd, &amb) < 0)
-				return tfail(r, CAPR_T_BOUNDING, -1, 0, 0);
-			for (unsigned c = 0; c <= w->last_cap; c++) {
-				if (!(w->bnd_drop & bnd & (one << c)))
-					continue;
-				if (xprctl(PR_CAPBSET_DROP, c, 0) < 0)
-					return tfail(r, CAPR_T_BOUNDING, (int)c, 0, 0);
-				r->changed = 1;
-			}
+		 * bnd_drop holds only what the calling thread had (the plan
+		 * read it); dropping a capability another thread no longer has
+		 * succeeds as well, so no need to read this thread's set. */
+		for (unsigned c = 0; c <= w->last_cap && w->bnd_drop; c++) {
+			if (!(w->bnd_drop & (one << c)))
+				continue;
+			if (xprctl(PR_CAPBSET_DROP, c, 0) < 0)
+				return tfail(r, CAPR_T_BOUNDING, (int)c, 0, 0);
+			r->changed = 1;
 		}
 		/* Step 2: securebits, then keep_caps for the uid switch. */
 		if (w->set_secbits && xprctl(PR_GET_SECUREBITS, 0, 0) != (long)w->secbits) {
@@ -178,7 +178,7 @@ void capr_twork_run(const struct capr_twork *w, struct capr_tresult *r)
 				return tfail(r, CAPR_T_AMBIENT, -1, 0, 0);
 		} else {
 			uint64_t bnd, cur;
-			if (capr_own_bnd_amb(w->last_cap, &bnd, &cur) < 0)
+			if (capr_own_bnd_amb(w->last_cap, &bnd, &cur, NULL) < 0)
 				return tfail(r, CAPR_T_AMBIENT, -1, 0, 0);
 			for (unsigned c = 0; c <= w->last_cap; c++) {
 				int is = (cur & (one << c)) != 0, want = (w->amb & (one << c)) != 0;
@@ -205,7 +205,7 @@ void capr_twork_run(const struct capr_twork *w, struct capr_tresult *r)
 	}
 	if (w->verify & (CAPR_V_BND | CAPR_V_AMB)) {
 		uint64_t bnd, amb;
-		if (capr_own_bnd_amb(w->last_cap, &bnd, &amb) < 0)
+		if (capr_own_bnd_amb(w->last_cap, &bnd, &amb, NULL) < 0)
 			return tfail(r, (w->verify & CAPR_V_BND) ? CAPR_T_VERIFY_BND : CAPR_T_VERIFY_AMB, -1, 0, 0);
 		errno = 0;
 		if ((w->verify & CAPR_V_BND) && bnd != w->bnd)

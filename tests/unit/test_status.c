@@ -51,11 +51,11 @@ int main(void)
 	while (len < n)
 		len += (size_t)sprintf(text + len, "%zu ", len);
 	strcpy(text + len, "\nSigBlk:\t0000000000010000\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
-			   "CapEff:\t0000000000000400\nCapBnd:\t000001fffffffffe\nCapAmb:\t0000000000002000");
+			   "CapEff:\t0000000000000400\nCapBnd:\t000001fffffffffe\nCapAmb:\t0000000000002000\nThreads:\t17");
 	ok(parse_text(text, &st) == 0 && st.state == 'S' && st.sigblk == 0x10000 && st.capprm == 0x1ffffffffffULL &&
-	       st.capeff == 0x400 && st.capbnd == 0x1fffffffffeULL && st.capamb == 0x2000 &&
+	       st.capeff == 0x400 && st.capbnd == 0x1fffffffffeULL && st.capamb == 0x2000 && st.threads == 17 &&
 	       st.have == (CAPR_ST_STATE | CAPR_ST_SIGBLK | CAPR_ST_CAPPRM | CAPR_ST_CAPEFF | CAPR_ST_CAPBND |
-			   CAPR_ST_CAPAMB),
+			   CAPR_ST_CAPAMB | CAPR_ST_THREADS),
 	   "fields after a %zu-byte Groups line, last line without a newline", n);
 	free(text);
 
@@ -75,8 +75,9 @@ int main(void)
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
 			amb |= UINT64_C(1) << c;
 	}
-	ok(capr_own_bnd_amb(last, &b2, &a2) == 0 && b2 == bnd && a2 == amb,
-	   "this thread's bounding set %#llx and ambient set %#llx, as prctl reads them", (unsigned long long)bnd,
+	unsigned long threads = 0;
+	ok(capr_own_bnd_amb(last, &b2, &a2, &threads) == 0 && b2 == bnd && a2 == amb && threads == 1,
+	   "this thread's bounding set %#llx and ambient set %#llx, as prctl reads them; 1 thread", (unsigned long long)bnd,
 	   (unsigned long long)amb);
 	return failures ? 1 : 0;
 }
