@@ -101,6 +101,34 @@ struct plan {
 	int clear_keepcaps; /* step 4 clears keep_caps */
 };
 
+static int read_last_cap(unsigned *last, struct capr_error *err);
+
+/* cap_last_cap + 1, once known: it is fixed for the life of the kernel,
+ * and a daemon's master that opens the policy (capr_policy_from_buf calls
+ * capr_prime_last_cap) spares every session child the read. */
+static unsigned last_cap_cache;
+
+void capr_prime_last_cap(void)
+{
+	unsigned last;
+	struct capr_error err;
+	if (!__atomic_load_n(&last_cap_cache, __ATOMIC_RELAXED))
+		(void)capr_read_last_cap(&last, &err);
+}
+
+int capr_read_last_cap(unsigned *last, struct capr_error *err)
+{
+	unsigned cached = __atomic_load_n(&last_cap_cache, __ATOMIC_RELAXED);
+	if (cached) {
+		*last = cached - 1;
+		return 0;
+	}
+	if (read_last_cap(last, err) < 0)
+		return -1;
+	__atomic_store_n(&last_cap_cache, *last + 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static int read_last_cap(unsigned *last, struct capr_error *err)
 {
 	char buf[16] = "";
@@ -262,7 +290,7 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 	p->st = st;
 	p->flags = flags;
 
-	if (read_last_cap(&p->last_cap, err) < 0)
+	if (capr_read_last_cap(&p->last_cap, err) < 0)
 		return -1;
 	p->valid = p->last_cap == 63 ? ~UINT64_C(0) : BIT(p->last_cap + 1) - 1;
 	if (capr_capget(0, &p->eff0, &p->prm0, &p->inh0) < 0) {

@@ -710,7 +710,10 @@ fail:
 
 capr_policy *capr_policy_from_buf(uint8_t *buf, size_t len, struct capr_error *err)
 {
-	return policy_from_buf(buf, len, 0, err);
+	capr_policy *pol = policy_from_buf(buf, len, 0, err);
+	if (pol)
+		capr_prime_last_cap(); /* for the points, maybe in forked children */
+	return pol;
 }
 
 /* capc --dump validates with the runtime's rules, except that a blob for

@@ -263,6 +263,12 @@ int capr_capset(uint64_t eff, uint64_t prm, uint64_t inh);
  * not NULL (0: unknown). Async-signal-safe. Returns 0 or -1 (errno). */
 int capr_own_bnd_amb(unsigned last_cap, uint64_t *bnd, uint64_t *amb, unsigned long *threads);
 
+/* capr_apply.c: /proc/sys/kernel/cap_last_cap, read once per process
+ * (its children inherit it); capr_prime_last_cap reads it now, ignoring
+ * errors (they are reported when a stage is applied). */
+int capr_read_last_cap(unsigned *last, struct capr_error *err);
+void capr_prime_last_cap(void);
+
 /* capr_status.c: fields of a /proc/.../status file; `have` says which
  * were found. Async-signal-safe. Returns 0, or -1 if it cannot be read. */
 enum {
