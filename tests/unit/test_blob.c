@@ -27,25 +27,10 @@
 #include "capbin.h"
 #include "capr.h"
 #include "ir.h"
+#include "tap.h"
 
 #define BIT(c) (UINT64_C(1) << (c))
 
-static int failures, count;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	count++;
-	printf("%s - ", cond ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!cond)
-		failures++;
-}
 
 /* ---------------------------------------------------------------- test policies */
 

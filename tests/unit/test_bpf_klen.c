@@ -34,22 +34,8 @@
 
 #include "../../runtime/capr_internal.h"
 #include "capbin.h"
+#include "tap.h"
 
-static int failures;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", cond ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!cond)
-		failures++;
-}
 
 static struct sock_filter pad[CAPBIN_MAX_BPF_INSNS];
 

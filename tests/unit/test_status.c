@@ -10,22 +10,8 @@
 #include <unistd.h>
 
 #include "../../runtime/capr_internal.h"
+#include "tap.h"
 
-static int failures;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", cond ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!cond)
-		failures++;
-}
 
 static int parse_text(const char *text, struct capr_status *st)
 {
