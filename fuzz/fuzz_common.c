@@ -168,6 +168,35 @@ static void default_action(int sig)
 	syscall(SYS_rt_sigaction, sig, &act, NULL, sizeof act.mask);
 }
 
+/* A child that loads filters: once one is loaded it decides about every
+ * system call, exit_group included (RET_ERRNO(0) turns it into a no-op),
+ * so the child ends without one: an illegal instruction, with the default
+ * action for SIGILL (the sanitizers' handlers would make system calls, and
+ * their signal() interceptor keeps them: so rt_sigaction directly) and no
+ * core file. */
+static void probe_child_setup(void)
+{
+	struct rlimit nocore = { 0, 0 };
+	sigset_t all;
+	for (int sig = 1; sig < NSIG; sig++)
+		default_action(sig);
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	setrlimit(RLIMIT_CORE, &nocore);
+}
+
+/* An illegal instruction, inline: not __builtin_trap() nor a function
+ * call, since ASan precedes a call of a noreturn function with
+ * __asan_handle_no_return, which makes system calls (sigaltstack) the
+ * filter may refuse. */
+#if defined(__x86_64__)
+#define PROBE_CHILD_END() __asm__ volatile("ud2")
+#elif defined(__aarch64__)
+#define PROBE_CHILD_END() __asm__ volatile("udf #0")
+#else
+#error "fuzz: an illegal instruction for this arch"
+#endif
+
 /* 1 if seccomp(2) refuses the program with EINVAL, 0 if it loads it: in
  * a forked child, after no_new_privs. */
 int fuzz_kernel_refuses(const struct sock_filter *f, size_t n)
@@ -178,33 +207,12 @@ int fuzz_kernel_refuses(const struct sock_filter *f, size_t n)
 		fuzz_fail("fork: %s", strerror(errno));
 	if (pid == 0) {
 		struct sock_fprog prog = { (unsigned short)n, (struct sock_filter *)f };
-		struct rlimit nocore = { 0, 0 };
-		sigset_t all;
-		/* Once the filter is loaded it decides about every system call,
-		 * exit_group included (RET_ERRNO(0) turns it into a no-op), so
-		 * the child ends without one: an illegal instruction, with the
-		 * default action for SIGILL (the sanitizers' handlers would make
-		 * system calls, and their signal() interceptor keeps them: so
-		 * rt_sigaction directly) and no core file. */
-		for (int sig = 1; sig < NSIG; sig++)
-			default_action(sig);
-		sigfillset(&all);
-		sigprocmask(SIG_UNBLOCK, &all, NULL);
-		setrlimit(RLIMIT_CORE, &nocore);
+		probe_child_setup();
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(3);
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 			_exit(errno == EINVAL ? 1 : 2);
-		/* Not __builtin_trap(): ASan precedes a call of a noreturn
-		 * function with __asan_handle_no_return, which makes system
-		 * calls (sigaltstack) the filter may refuse. */
-#if defined(__x86_64__)
-		__asm__ volatile("ud2");
-#elif defined(__aarch64__)
-		__asm__ volatile("udf #0");
-#else
-#error "fuzz: an illegal instruction for this arch"
-#endif
+		PROBE_CHILD_END();
 		for (;;)
 			;
 	}
@@ -235,13 +243,7 @@ static long stack_filters(const capr_policy *pol)
 	if (pid < 0)
 		fuzz_fail("fork: %s", strerror(errno));
 	if (pid == 0) {
-		struct rlimit nocore = { 0, 0 };
-		sigset_t all;
-		for (int sig = 1; sig < NSIG; sig++)
-			default_action(sig);
-		sigfillset(&all);
-		sigprocmask(SIG_UNBLOCK, &all, NULL);
-		setrlimit(RLIMIT_CORE, &nocore);
+		probe_child_setup();
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
 			for (size_t i = 0; i < pol->nstages; i++) {
 				const struct capr_stage *st = &pol->stages[i];
@@ -255,11 +257,7 @@ static long stack_filters(const capr_policy *pol)
 				}
 			}
 		}
-#if defined(__x86_64__)
-		__asm__ volatile("ud2"); /* see fuzz_kernel_refuses */
-#elif defined(__aarch64__)
-		__asm__ volatile("udf #0");
-#endif
+		PROBE_CHILD_END();
 		for (;;)
 			;
 	}
