@@ -754,7 +754,7 @@ CAPR_PUBLIC capr_policy *capr_open_mem(const void *buf, size_t len, struct capr_
 
 /* Read the whole file (from offset 0 when it is seekable), refusing more
  * than CAPBIN_MAX_SIZE bytes without reading them all. */
-CAPR_PUBLIC capr_policy *capr_open_fd(int fd, struct capr_error *err)
+int capr_read_blob_fd(int fd, uint8_t **out, size_t *outlen, struct capr_error *err)
 {
 	size_t cap = 64 * 1024, len = 0;
 	uint8_t *buf = NULL;
@@ -763,16 +763,16 @@ CAPR_PUBLIC capr_policy *capr_open_fd(int fd, struct capr_error *err)
 
 	if (fstat(fd, &st) < 0) {
 		capr_seterr(err, errno, "open", "fd %d: %s", fd, strerror(errno));
-		return NULL;
+		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		capr_seterr(err, EISDIR, "open", "fd %d is a directory", fd);
-		return NULL;
+		return -1;
 	}
 	if (S_ISREG(st.st_mode) && st.st_size > (off_t)CAPBIN_MAX_SIZE) {
 		capr_seterr(err, EFBIG, "blob", "file is %lld bytes, larger than the %u-byte limit",
 			    (long long)st.st_size, CAPBIN_MAX_SIZE);
-		return NULL;
+		return -1;
 	}
 	seekable = lseek(fd, 0, SEEK_CUR) >= 0;
 	for (;;) {
@@ -786,7 +786,7 @@ CAPR_PUBLIC capr_policy *capr_open_fd(int fd, struct capr_error *err)
 			if (!nb) {
 				free(buf);
 				capr_seterr(err, ENOMEM, "open", "out of memory");
-				return NULL;
+				return -1;
 			}
 			buf = nb;
 		}
@@ -797,7 +797,7 @@ CAPR_PUBLIC capr_policy *capr_open_fd(int fd, struct capr_error *err)
 			int e = errno;
 			free(buf);
 			capr_seterr(err, e, "open", "read: %s", strerror(e));
-			return NULL;
+			return -1;
 		}
 		if (n == 0)
 			break;
@@ -805,9 +805,21 @@ CAPR_PUBLIC capr_policy *capr_open_fd(int fd, struct capr_error *err)
 		if (len > CAPBIN_MAX_SIZE) {
 			free(buf);
 			capr_seterr(err, EFBIG, "blob", "file is larger than the %u-byte limit", CAPBIN_MAX_SIZE);
-			return NULL;
+			return -1;
 		}
 	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+CAPR_PUBLIC capr_policy *capr_open_fd(int fd, struct capr_error *err)
+{
+	uint8_t *buf;
+	size_t len;
+
+	if (capr_read_blob_fd(fd, &buf, &len, err) < 0)
+		return NULL;
 	return capr_policy_from_buf(buf, len, err);
 }
 

@@ -103,6 +103,9 @@ struct capr_policy {
 
 /* capr_blob.c */
 capr_policy *capr_policy_from_buf(uint8_t *buf, size_t len, struct capr_error *err); /* takes buf */
+/* The whole of fd (from offset 0 when seekable) into a malloc'ed buffer,
+ * refusing more than CAPBIN_MAX_SIZE bytes; capr_open_fd and capc --dump. */
+int capr_read_blob_fd(int fd, uint8_t **out, size_t *len, struct capr_error *err);
 /* Validate without keeping the result; CAPR_VALIDATE_ANY_ARCH accepts a
  * blob whose filters are for other architectures (capc --dump). */
 #define CAPR_VALIDATE_ANY_ARCH 0x1u
