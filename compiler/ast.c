@@ -7,59 +7,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ast.h"
 #include "diag.h"
+#include "include.h"
 #include "parser.h"
 #include "lexer.h"
+#include "xalloc.h"
 
-#define MAX_INCLUDE_DEPTH 16
 /* Like a C compiler's error limit: past it, more messages only bury the
  * first ones (and hostile input could print without end). */
 #define MAX_ERRORS 100
 
-struct include_frame {
-	const struct src_file *file;
-	bool has_id;
-	dev_t dev;
-	ino_t ino;
-};
-
 /* What the main file and the files it includes share. */
 struct parse_shared {
 	struct ast_decl *head, **tail;
-	struct include_frame stack[MAX_INCLUDE_DEPTH + 1];
-	int depth;
+	struct include_stack inc;
 	unsigned errors;
 	bool stop;
 };
 
 /* ---------------------------------------------------------------- memory */
-
-static void *oom(void)
-{
-	diag_fatal_noloc("out of memory");
-	exit(EXIT_FAILURE);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-	return p ? p : oom();
-}
-
-static void *xreallocarray(void *ptr, size_t n, size_t size)
-{
-	void *p = reallocarray(ptr, n ? n : 1, size ? size : 1);
-	return p ? p : oom();
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-	return p ? p : oom();
-}
 
 /* Arrays that only grow: full exactly when n is 0 or a power of two. */
 static void *grow(void *v, size_t n, size_t size)
@@ -720,74 +688,28 @@ void parse_add_decl(struct parse_ctx *ctx, struct ast_decl *d)
 	ctx->sh->tail = &d->next;
 }
 
-/* Relative to the directory of the including file. */
-static char *include_path(const char *from, const char *path)
-{
-	const char *slash = strrchr(from, '/');
-	if (path[0] == '/' || !slash)
-		return xstrdup(strcmp(path, "-") == 0 ? "./-" : path); /* "-" would be stdin */
-	size_t dlen = (size_t)(slash - from) + 1;
-	char *p = xcalloc(dlen + strlen(path) + 1, 1);
-	memcpy(p, from, dlen);
-	strcpy(p + dlen, path);
-	return p;
-}
-
-static void report_cycle(struct parse_ctx *ctx, const struct loc *at, int from, const char *path)
-{
-	struct parse_shared *sh = ctx->sh;
-	char *chain = NULL;
-	size_t size = 0;
-	FILE *m = open_memstream(&chain, &size);
-	if (!m)
-		oom();
-	for (int i = from; i < sh->depth; i++)
-		fprintf(m, "%s -> ", sh->stack[i].file->path);
-	fputs(path, m);
-	fclose(m);
-	parse_error(ctx, at, "include cycle: %s", chain);
-	free(chain);
-}
-
 void parse_include(struct parse_ctx *ctx, const char *path, const struct loc *at)
 {
-	struct parse_shared *sh = ctx->sh;
-	struct stat st;
+	char *full, *why;
 
 	if (!path)
 		return; /* malformed string, already reported */
-	if (!*path) {
-		parse_error(ctx, at, "empty file name in include");
+	why = include_check(&ctx->sh->inc, ctx->file->path, path, &full);
+	if (why) {
+		parse_error(ctx, at, "%s", why);
+		free(why);
 		return;
-	}
-	/* depth counts the main file: MAX_INCLUDE_DEPTH levels below it. */
-	if (sh->depth > MAX_INCLUDE_DEPTH) {
-		parse_error(ctx, at, "includes nested too deeply (more than %d levels)", MAX_INCLUDE_DEPTH);
-		return;
-	}
-	char *full = include_path(ctx->file->path, path);
-	if (stat(full, &st) == 0) {
-		for (int i = 0; i < sh->depth; i++) {
-			const struct include_frame *f = &sh->stack[i];
-			if (f->has_id && f->dev == st.st_dev && f->ino == st.st_ino) {
-				report_cycle(ctx, at, i, full);
-				free(full);
-				return;
-			}
-		}
 	}
 	/* diag reports an unreadable file at the include. */
 	struct src_file *f = diag_load_file(full, at);
 	free(full);
 	if (f)
-		parse_source(sh, f);
+		parse_source(ctx->sh, f);
 }
 
 static void parse_source(struct parse_shared *sh, struct src_file *file)
 {
 	struct parse_ctx ctx = { .file = file, .sh = sh, .line = 1, .col = 1 };
-	struct include_frame *frame = &sh->stack[sh->depth];
-	struct stat st;
 	yyscan_t scanner;
 
 	ctx.end = (struct loc){ .file = file, .line = 1, .col = 1, .len = 1 };
@@ -795,19 +717,13 @@ static void parse_source(struct parse_shared *sh, struct src_file *file)
 		diag_error(&ctx.end, "file too large");
 		return;
 	}
-	*frame = (struct include_frame){ .file = file };
-	if (strcmp(file->path, "-") != 0 && stat(file->path, &st) == 0) {
-		frame->has_id = true;
-		frame->dev = st.st_dev;
-		frame->ino = st.st_ino;
-	}
-	sh->depth++;
+	include_push(&sh->inc, file->path);
 	if (yylex_init_extra(&ctx, &scanner) != 0)
-		oom();
+		xalloc_die();
 	yy_scan_bytes(file->text, (int)file->len, scanner);
 	yyparse(scanner, &ctx);
 	yylex_destroy(scanner);
-	sh->depth--;
+	include_pop(&sh->inc);
 }
 
 struct ast_unit *ast_parse_file(struct src_file *file)
@@ -841,7 +757,7 @@ struct ast_cond *ast_parse_cond_text(struct src_file *file, const char *text, si
 		return NULL;
 	}
 	if (yylex_init_extra(&ctx, &scanner) != 0)
-		oom();
+		xalloc_die();
 	yy_scan_bytes(text, (int)len, scanner);
 	rc = yyparse(scanner, &ctx);
 	yylex_destroy(scanner);

@@ -21,6 +21,7 @@
 
 #include "ast.h"
 #include "capbin.h"
+#include "capr_internal.h"
 #include "diag.h"
 #include "dump.h"
 #include "ir.h"
@@ -117,12 +118,6 @@ out:
 	return rc;
 }
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 static char *default_output(const char *policy)
 {
 	char *copy = strdup(policy);
@@ -138,45 +133,6 @@ static char *default_output(const char *policy)
 		snprintf(out, n, "%s.capbin", base);
 	free(copy);
 	return out;
-}
-
-/* Reads a whole file (for --dump of a blob). */
-static uint8_t *read_all(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	uint8_t *buf = malloc(cap);
-	while (buf) {
-		if (n == cap) {
-			if (cap > CAPBIN_MAX_SIZE) {
-				free(buf);
-				buf = NULL;
-				errno = EFBIG;
-				break;
-			}
-			uint8_t *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t r = fread(buf + n, 1, cap - n, fp);
-		if (r == 0)
-			break;
-		n += r;
-	}
-	if (buf && ferror(fp)) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(fp);
-	*len = n;
-	return buf;
 }
 
 static bool is_blob(const char *path)
@@ -305,16 +261,23 @@ int main(int argc, char **argv)
 	memset(&ir, 0, sizeof ir);
 
 	if (dump && is_blob(input)) {
-		blob = read_all(input, &blob_len);
-		if (!blob) {
+		struct capr_error rerr;
+		int fd = open(input, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0) {
 			fprintf(stderr, "capc: error: cannot read '%s': %s\n", input, strerror(errno));
+			goto out;
+		}
+		int rc = capr_read_blob_fd(fd, &blob, &blob_len, &rerr);
+		close(fd);
+		if (rc < 0) {
+			fprintf(stderr, "capc: error: cannot read '%s': %s\n", input, rerr.msg);
 			goto out;
 		}
 		status = dump_blob(stdout, blob, blob_len) == 0 ? 0 : 1;
 		goto out;
 	}
 
-	if (has_suffix(input, ".yaml") || has_suffix(input, ".yml") || has_suffix(input, ".json")) {
+	if (yaml_is_yaml_path(input)) {
 		unit = yaml_parse_file(input, (const char *const *)target);
 	} else {
 		struct src_file *f = diag_load_file(input, NULL);

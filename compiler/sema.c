@@ -26,6 +26,7 @@
 #include "seccomp.h"
 #include "sema.h"
 #include "tables.h"
+#include "xalloc.h"
 
 #define ALL_CAPS (~(uint64_t)0)
 #define BIT(c) ((uint64_t)1 << (c))
@@ -966,14 +967,6 @@ static uint64_t stage_needs(const struct sb *b, int setpcap, int setuid_c, int s
 	if ((b->user || b->group || b->groups) && setgid_c >= 0)
 		need |= BIT(setgid_c);
 	return need;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = s ? strdup(s) : NULL;
-	if (s && !r)
-		diag_fatal_noloc("out of memory");
-	return r;
 }
 
 static void set_id(struct ir_id *out, const struct ast_id *id)

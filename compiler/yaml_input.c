@@ -36,29 +36,22 @@
 #include "ast.h"
 #include "capbin.h"
 #include "diag.h"
+#include "include.h"
 #include "parser.h"
 #include "seccomp.h"
 #include "tables.h"
+#include "xalloc.h"
 #include "yaml_input.h"
 
-#define MAX_INCLUDE_DEPTH 16 /* as for .cap files */
 #define MAX_ERRORS 100       /* as for .cap files */
 #define MAX_DOCKER_ARGS 64   /* comparisons in one Docker syscall entry */
 #define MAX_NESTING 64       /* mappings and lists in each other (a policy needs 7) */
 #define CKPT 4096            /* characters between offset checkpoints */
 
-struct include_frame {
-	bool has_id;
-	dev_t dev;
-	ino_t ino;
-	const char *path;
-};
-
 /* What a file and the YAML files it includes share. */
 struct yshared {
 	struct ast_decl *head, **tail;
-	struct include_frame stack[MAX_INCLUDE_DEPTH + 1];
-	int depth;
+	struct include_stack inc; /* as for .cap files */
 	const char *const *target;
 	unsigned errors;
 	bool stop;
@@ -75,26 +68,6 @@ struct yfile {
 	yaml_document_t *doc;
 	unsigned char *seen; /* per node: already walked */
 };
-
-/* ---------------------------------------------------------------- memory */
-
-static void *oom(void)
-{
-	diag_fatal_noloc("out of memory");
-	exit(EXIT_FAILURE);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-	return p ? p : oom();
-}
-
-static char *xstrndup(const char *s, size_t len)
-{
-	char *p = strndup(s, len);
-	return p ? p : oom();
-}
 
 /* ---------------------------------------------------------------- locations */
 
@@ -538,7 +511,7 @@ static void pieces_push(struct pieces *p, const char *text, size_t len, const st
 	if ((p->n & (p->n - 1)) == 0) {
 		struct piece *nv = reallocarray(p->v, p->n ? 2 * p->n : 1, sizeof *nv);
 		if (!nv)
-			oom();
+			xalloc_die();
 		p->v = nv;
 	}
 	p->v[p->n++] = (struct piece){ text, len, *at };
@@ -1345,54 +1318,24 @@ static bool has_suffix(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Relative to the including file's directory, as for .cap includes. */
-static char *include_path(const char *from, const char *path)
+bool yaml_is_yaml_path(const char *path)
 {
-	const char *slash = strrchr(from, '/');
-	if (path[0] == '/' || !slash)
-		return strcmp(path, "-") == 0 ? xstrndup("./-", 3) : xstrndup(path, strlen(path));
-	size_t dlen = (size_t)(slash - from) + 1, plen = strlen(path);
-	char *p = xcalloc(dlen + plen + 1, 1);
-	memcpy(p, from, dlen);
-	memcpy(p + dlen, path, plen);
-	return p;
+	return has_suffix(path, ".yaml") || has_suffix(path, ".yml") || has_suffix(path, ".json");
 }
 
+/* Relative to the including file's directory, as for .cap includes. */
 static void include_one(struct yfile *y, const char *path, const struct loc *at)
 {
 	struct yshared *sh = y->sh;
-	struct stat st;
+	char *full, *why = include_check(&sh->inc, y->file->path, path, &full);
 
-	if (!*path) {
-		yerror(y, at, "empty file name in include");
+	if (why) {
+		yerror(y, at, "%s", why);
+		free(why);
 		return;
-	}
-	if (sh->depth > MAX_INCLUDE_DEPTH) {
-		yerror(y, at, "includes nested too deeply (more than %d levels)", MAX_INCLUDE_DEPTH);
-		return;
-	}
-	char *full = include_path(y->file->path, path);
-	if (stat(full, &st) == 0) {
-		for (int i = 0; i < sh->depth; i++) {
-			if (!sh->stack[i].has_id || sh->stack[i].dev != st.st_dev || sh->stack[i].ino != st.st_ino)
-				continue;
-			char *chain = NULL;
-			size_t size = 0;
-			FILE *m = open_memstream(&chain, &size);
-			if (!m)
-				oom();
-			for (int j = i; j < sh->depth; j++)
-				fprintf(m, "%s -> ", sh->stack[j].path);
-			fputs(full, m);
-			fclose(m);
-			yerror(y, at, "include cycle: %s", chain);
-			free(chain);
-			free(full);
-			return;
-		}
 	}
 	struct src_file *f = diag_load_file(full, at);
-	bool yaml = has_suffix(full, ".yaml") || has_suffix(full, ".yml") || has_suffix(full, ".json");
+	bool yaml = yaml_is_yaml_path(full);
 	free(full);
 	if (!f)
 		return;
@@ -2289,7 +2232,7 @@ static void yaml_failed(struct yfile *y, const yaml_parser_t *p)
 {
 	struct loc at;
 	if (p->error == YAML_MEMORY_ERROR)
-		oom();
+		xalloc_die();
 	if (p->error == YAML_READER_ERROR) {
 		size_t off = y->base + p->problem_offset;
 		at = loc_at(y, off < y->file->len ? off : y->file->len, 1);
@@ -2321,13 +2264,13 @@ static bool prescan(struct yfile *y)
 	bool ok = true, done = false;
 
 	if (!yaml_parser_initialize(&p))
-		oom();
+		xalloc_die();
 	yaml_parser_set_input_string(&p, (const unsigned char *)y->file->text + y->base, y->file->len - y->base);
 	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
 	while (!done && !y->sh->stop) {
 		if (!yaml_parser_parse(&p, &ev)) {
 			if (p.error == YAML_MEMORY_ERROR)
-				oom();
+				xalloc_die();
 			break;
 		}
 		struct loc at = mark_loc(y, &ev.start_mark);
@@ -2363,8 +2306,6 @@ static bool prescan(struct yfile *y)
 static void parse_yaml_source(struct yshared *sh, struct src_file *f)
 {
 	struct yfile y = { .sh = sh, .file = f };
-	struct include_frame *frame = &sh->stack[sh->depth];
-	struct stat st;
 	yaml_parser_t parser;
 
 	if (f->len > INT_MAX / 2) {
@@ -2376,21 +2317,15 @@ static void parse_yaml_source(struct yshared *sh, struct src_file *f)
 	 * to bytes); it would take a byte order mark for a character. */
 	if (f->len >= 3 && !memcmp(f->text, "\xef\xbb\xbf", 3))
 		y.base = 3;
-	*frame = (struct include_frame){ .path = f->path };
-	if (strcmp(f->path, "-") != 0 && stat(f->path, &st) == 0) {
-		frame->has_id = true;
-		frame->dev = st.st_dev;
-		frame->ino = st.st_ino;
-	}
-	sh->depth++;
+	include_push(&sh->inc, f->path);
 	offsets_init(&y);
 	if (!prescan(&y)) {
 		free(y.ckpt);
-		sh->depth--;
+		include_pop(&sh->inc);
 		return;
 	}
 	if (!yaml_parser_initialize(&parser))
-		oom();
+		xalloc_die();
 	yaml_parser_set_input_string(&parser, (const unsigned char *)f->text + y.base, f->len - y.base);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	while (!sh->stop) {
@@ -2415,7 +2350,7 @@ static void parse_yaml_source(struct yshared *sh, struct src_file *f)
 	}
 	yaml_parser_delete(&parser);
 	free(y.ckpt);
-	sh->depth--;
+	include_pop(&sh->inc);
 }
 
 struct ast_unit *yaml_parse_file(const char *path, const char *const *target)

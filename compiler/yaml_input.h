@@ -11,7 +11,13 @@
 #ifndef CAPC_YAML_INPUT_H
 #define CAPC_YAML_INPUT_H
 
+#include <stdbool.h>
+
 #include "ast.h"
+
+/* True for the names read as YAML or JSON (.yaml, .yml, .json), by the
+ * command line and by includes alike. */
+bool yaml_is_yaml_path(const char *path);
 
 /* Reports errors through diag; returns NULL when nothing usable was read.
  * `target` is --target's ABI list (NULL-terminated) or NULL for this

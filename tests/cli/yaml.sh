@@ -172,6 +172,20 @@ printf 'include: [j.json]\n' >top.yaml
 check_eq "JSON policy, included from YAML" "$(printf '(service j\n  (keep net_raw)\n  (no_new_privs))')" \
 	"$("$CAPC" --ast top.yaml 2>&1)"
 
+# Includes share the .cap reader's limits (compiler/include.c): a cycle
+# names its chain, nesting stops at 16 levels, an empty name is refused.
+printf 'include: [cyc-b.yaml]\nservice: a\nkeep: net_raw\n' >cyc-a.yaml
+printf 'include: [cyc-a.yaml]\n' >cyc-b.yaml
+compile_fails "YAML include cycle" cyc-a.yaml
+check_contains "YAML include cycle: the chain" "cyc-b.yaml:1:11: error: include cycle: cyc-a.yaml -> cyc-b.yaml -> cyc-a.yaml" "$err"
+for i in $(seq 0 17); do printf 'include: [deep%d.yaml]\n' $((i + 1)) >deep$i.yaml; done
+printf 'service: d\nkeep: net_raw\n' >deep18.yaml
+compile_fails "YAML includes 18 deep" deep0.yaml
+check_contains "YAML includes 18 deep: the limit" "includes nested too deeply (more than 16 levels)" "$err"
+printf 'include: [""]\nservice: e\nkeep: net_raw\n' >empty-inc.yaml
+compile_fails "YAML include of an empty name" empty-inc.yaml
+check_contains "YAML include of an empty name: message" "empty file name in include" "$err"
+
 # ------------------------------------------------------------ diagnostics
 
 cat >bad.yaml <<'EOF'
