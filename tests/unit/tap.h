@@ -21,6 +21,7 @@ static void ok(int cond, const char *fmt, ...)
 	putchar('\n');
 	if (!cond)
 		failures++;
+	fflush(stdout); /* in order with diagnostics on stderr */
 }
 
 #endif /* CAPC_TEST_TAP_H */

@@ -14,21 +14,8 @@
 #include "bpf_dis.h"
 #include "diag.h"
 #include "seccomp.h"
+#include "tap.h"
 
-static int failures;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s - ", ok ? "ok" : "not ok");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	if (!ok)
-		failures++;
-}
 
 static char *dis(const struct ir_insn *p, size_t n, const char *indent)
 {
@@ -125,9 +112,9 @@ static void test_every_opcode(void)
 		"  49: ret  x\n"
 		"  50: ret  a\n";
 	char *got = dis(p, sizeof p / sizeof p[0], "");
-	bool ok = strcmp(got, want) == 0;
-	check(ok, "every classic BPF opcode disassembles as expected (golden)");
-	if (!ok)
+	bool same = strcmp(got, want) == 0;
+	ok(same, "every classic BPF opcode disassembles as expected (golden)");
+	if (!same)
 		diff(want, got);
 	free(got);
 }
@@ -145,16 +132,16 @@ static void test_actions(void)
 		{ 0x7ff00007, "TRACE(7)" },     { 0x7ffc0000, "LOG" },
 		{ 0x7fff0000, "ALLOW" },        { 0x12340000, "unknown action (kills the process)" },
 	};
-	bool ok = true;
+	bool all = true;
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		char buf[64];
 		bpf_action_name(t[i].k, buf, sizeof buf);
 		if (strcmp(buf, t[i].name)) {
 			printf("# 0x%08x: %s, want %s\n", t[i].k, buf, t[i].name);
-			ok = false;
+			all = false;
 		}
 	}
-	check(ok, "action names for ret");
+	ok(all, "action names for ret");
 }
 
 /* Annotations follow the data flow, not the line above. */
@@ -181,22 +168,22 @@ static void test_dataflow(void)
 		I(0x06, 0, 0, 0x7fff0000),        /* 17 */
 	};
 	char *got = dis(p, sizeof p / sizeof p[0], "> ");
-	check(strstr(got, ">    1: jeq  #0x40000003  jt 2  jf 13        ; x86\n") != NULL, "arch constant named (x86)");
-	check(strstr(got, "   4: jeq  #0x14  jt 14  jf 5              ; getpid\n") != NULL,
+	ok(strstr(got, ">    1: jeq  #0x40000003  jt 2  jf 13        ; x86\n") != NULL, "arch constant named (x86)");
+	ok(strstr(got, "   4: jeq  #0x14  jt 14  jf 5              ; getpid\n") != NULL,
 	      "jeq on nr named for the arch being checked (i386 20 = getpid)");
-	check(strstr(got, "   6: jeq  #0x66  jt 14  jf 7              ; socketcall\n") != NULL,
+	ok(strstr(got, "   6: jeq  #0x66  jt 14  jf 7              ; socketcall\n") != NULL,
 	      "jeq reached only by a jump still knows A is nr");
-	check(strstr(got, "   7: jeq  #0x1  jt 14  jf 8               ; exit\n") != NULL,
+	ok(strstr(got, "   7: jeq  #0x1  jt 14  jf 8               ; exit\n") != NULL,
 	      "jeq reached from two paths that both hold nr is named");
-	check(strstr(got, "   9: jeq  #0x14  jt 14  jf 10\n") != NULL, "jeq on an argument is not named as a syscall");
-	check(strstr(got, "   8: ld   [16]                            ; args[0] low\n") &&
+	ok(strstr(got, "   9: jeq  #0x14  jt 14  jf 10\n") != NULL, "jeq on an argument is not named as a syscall");
+	ok(strstr(got, "   8: ld   [16]                            ; args[0] low\n") &&
 		      strstr(got, "  10: ld   [60]                            ; args[5] high\n") &&
 		      strstr(got, "  11: ld   [64]                            ; outside seccomp_data\n"),
 	      "seccomp_data fields named (little-endian)");
-	check(strstr(got, "  15: ld   [16]                            ; args[0] high\n") &&
+	ok(strstr(got, "  15: ld   [16]                            ; args[0] high\n") &&
 		      strstr(got, "  16: ld   [20]                            ; args[0] low\n"),
 	      "argument words swap on a big-endian arch (s390x)");
-	check(strstr(got, "; s390x\n") != NULL, "second arch constant named");
+	ok(strstr(got, "; s390x\n") != NULL, "second arch constant named");
 	printf("%s", got);
 	free(got);
 }
@@ -213,7 +200,7 @@ static void test_x32_names(void)
 		I(0x06, 0, 0, 0x7fff0000),
 	};
 	char *got = dis(p, sizeof p / sizeof p[0], "");
-	check(strstr(got, "   3: jge  #0x40000000  jt 4  jf 5         ; x32 syscall bit\n") &&
+	ok(strstr(got, "   3: jge  #0x40000000  jt 4  jf 5         ; x32 syscall bit\n") &&
 		      strstr(got, "   4: jeq  #0x40000027  jt 5  jf 5         ; getpid\n") &&
 		      strstr(got, "   5: jeq  #0x27  jt 6  jf 6               ; getpid\n"),
 	      "x32 numbers named through libseccomp's x32 table");
@@ -223,7 +210,7 @@ static void test_x32_names(void)
 static void test_odd_input(void)
 {
 	char *got = dis(NULL, 0, "");
-	check(got && *got == '\0', "an empty program prints nothing");
+	ok(got && *got == '\0', "an empty program prints nothing");
 	free(got);
 	static const struct ir_insn p[] = {
 		I(0x05, 0, 0, 0xffffffff), /* ja far away */
@@ -231,7 +218,7 @@ static void test_odd_input(void)
 		I(0x20, 0, 0, 3),          /* unaligned load, then falls off */
 	};
 	got = dis(p, 3, NULL);
-	check(strstr(got, "   0: ja   4294967296                      ; target out of range\n") &&
+	ok(strstr(got, "   0: ja   4294967296                      ; target out of range\n") &&
 		      strstr(got, "   1: jeq  #0x1  jt 202  jf 5              ; target out of range\n") &&
 		      strstr(got, "   2: ld   [3]                             ; outside seccomp_data; falls off the end\n"),
 	      "jumps out of the program are marked, unaligned loads too");
@@ -241,7 +228,7 @@ static void test_odd_input(void)
 	for (size_t i = 0; i < 65536; i++)
 		all[i] = (struct ir_insn){ (uint16_t)i, (uint8_t)(i * 7), (uint8_t)(i * 13), (uint32_t)(i * 2654435761u) };
 	got = dis(all, 65536, "");
-	check(got != NULL && strlen(got) > 65536, "all 65536 opcode values print without crashing");
+	ok(got != NULL && strlen(got) > 65536, "all 65536 opcode values print without crashing");
 	free(got);
 	free(all);
 }
@@ -268,8 +255,8 @@ static void test_generated(void)
 	static const char *const x86_64[] = { "x86_64" };
 	char err[128];
 	struct ir_prog p = { 0 };
-	bool ok = sc_arch_from_names(x86_64, 1, &a, err, sizeof err) == 0 && sc_generate(&f, &a, &p) == 0;
-	check(ok, "a typical x86_64 filter compiles (%zu instructions)", p.n);
+	bool built = sc_arch_from_names(x86_64, 1, &a, err, sizeof err) == 0 && sc_generate(&f, &a, &p) == 0;
+	ok(built, "a typical x86_64 filter compiles (%zu instructions)", p.n);
 	char *got = dis(p.insns, p.n, "    ");
 	static const char *const want[] = {
 		"       0: ld   [4]                             ; arch\n",
@@ -291,7 +278,7 @@ static void test_generated(void)
 		"; ALLOW\n",
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-		check(strstr(got, want[i]) != NULL, "generated filter shows '%.*s'", (int)strcspn(want[i], "\n"), want[i]);
+		ok(strstr(got, want[i]) != NULL, "generated filter shows '%.*s'", (int)strcspn(want[i], "\n"), want[i]);
 	printf("%s", got);
 	free(got);
 	free(p.insns);

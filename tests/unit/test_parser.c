@@ -10,15 +10,8 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "tap.h"
 
-static int failures;
-
-static void check(bool cond, const char *desc)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", desc);
-	if (!cond)
-		failures++;
-}
 
 static void show(const char *label, const char *text)
 {
@@ -99,7 +92,7 @@ static void expect_tree(const char *desc, const char *text, const char *tree)
 {
 	struct result r = parse(text);
 	bool good = r.errors == 0 && strcmp(r.ast, tree) == 0;
-	check(good, desc);
+	ok(good, "%s", desc);
 	if (!good) {
 		show("expected", tree);
 		show("got", r.ast);
@@ -113,7 +106,7 @@ static void expect_diags(const char *desc, const char *text, const char *diags)
 {
 	struct result r = parse(text);
 	bool good = strcmp(r.diags, diags) == 0 && r.errors > 0;
-	check(good, desc);
+	ok(good, "%s", desc);
 	if (!good) {
 		show("expected", diags);
 		show("got", r.diags);
@@ -126,7 +119,7 @@ static void expect_error(const char *desc, const char *text, unsigned nerrors, c
 {
 	struct result r = parse(text);
 	bool good = r.errors == nerrors && strstr(r.diags, needle) != NULL;
-	check(good, desc);
+	ok(good, "%s", desc);
 	if (!good) {
 		printf("#   expected %u error(s) containing: %s\n", nerrors, needle);
 		show("got", r.diags);
@@ -227,26 +220,26 @@ static void test_normative(void)
 
 static void test_oneliner(void)
 {
-	check(same_tree("service ftp keep net_bind_service, chown after auth",
+	ok(same_tree("service ftp keep net_bind_service, chown after auth",
 			"service ftp { after auth { keep net_bind_service, chown  no_new_privs } }"),
 	      "one-liner with after is the block form with no_new_privs");
-	check(same_tree("service ping keep net_raw", "service ping { keep net_raw  no_new_privs }"),
+	ok(same_tree("service ping keep net_raw", "service ping { keep net_raw  no_new_privs }"),
 	      "one-liner is the block form with no_new_privs");
-	check(same_tree("service s seccomp { allow read }", "service s { seccomp { allow read } no_new_privs }"),
+	ok(same_tree("service s seccomp { allow read }", "service s { seccomp { allow read } no_new_privs }"),
 	      "one-liner seccomp block");
-	check(same_tree("service s user 0", "service s { user 0 no_new_privs }"), "one-liner identity switch");
-	check(same_tree("service s no_new_privs", "service s { no_new_privs }"),
+	ok(same_tree("service s user 0", "service s { user 0 no_new_privs }"), "one-liner identity switch");
+	ok(same_tree("service s no_new_privs", "service s { no_new_privs }"),
 	      "one-liner no_new_privs is not doubled");
 
 	struct result r = parse("service ftp keep net_bind_service, chown after auth\nservice x { keep y }");
 	const struct ast_decl *d = r.u ? r.u->decls : NULL;
-	check(d && d->oneliner && d->next && !d->next->oneliner, "decl.oneliner set for the one-line form only");
+	ok(d && d->oneliner && d->next && !d->next->oneliner, "decl.oneliner set for the one-line form only");
 	if (d) {
 		const struct ast_stmt *a = d->body;
-		check(a && a->kind == AS_AFTER && at(&a->loc, 1, 42, 5) && at(&a->point.loc, 1, 48, 4),
+		ok(a && a->kind == AS_AFTER && at(&a->loc, 1, 42, 5) && at(&a->point.loc, 1, 48, 4),
 		      "one-liner: after node at 'after', point at its name");
 		const struct ast_stmt *k = a ? a->body : NULL;
-		check(k && k->kind == AS_KEEP && k->next && k->next->kind == AS_NNP && at(&k->next->loc, 1, 13, 4) &&
+		ok(k && k->kind == AS_KEEP && k->next && k->next->kind == AS_NNP && at(&k->next->loc, 1, 13, 4) &&
 			      !k->next->next,
 		      "one-liner: implicit no_new_privs at the statement it follows");
 	}
@@ -304,7 +297,7 @@ static void test_define(void)
 		    "    (rule allow io)))\n");
 	struct result r = parse("define io = @basic-io, read");
 	const struct ast_decl *d = r.u ? r.u->decls : NULL;
-	check(d && d->kind == AD_DEFINE && at(&d->loc, 1, 1, 6) && at(&d->name.loc, 1, 8, 2) && d->items.n == 2 &&
+	ok(d && d->kind == AD_DEFINE && at(&d->loc, 1, 1, 6) && at(&d->name.loc, 1, 8, 2) && d->items.n == 2 &&
 		      d->items.v[0].is_group && strcmp(d->items.v[0].text, "basic-io") == 0 &&
 		      at(&d->items.v[0].loc, 1, 13, 9) && !d->items.v[1].is_group,
 	      "define: items, groups without '@', locations");
@@ -359,15 +352,15 @@ static void test_statements(void)
 	const struct ast_stmt *u = d ? d->body : NULL;
 	const struct ast_stmt *g = u ? u->next : NULL;
 	const struct ast_stmt *k = g ? g->next : NULL;
-	check(d && at(&d->loc, 1, 1, 7) && at(&d->name.loc, 1, 9, 3) && strcmp(d->name.text, "web") == 0,
+	ok(d && at(&d->loc, 1, 1, 7) && at(&d->name.loc, 1, 9, 3) && strcmp(d->name.text, "web") == 0,
 	      "locations: declaration keyword and name");
-	check(u && u->kind == AS_USER && at(&u->loc, 2, 3, 4) && !u->id.numeric && strcmp(u->id.name, "nobody") == 0 &&
+	ok(u && u->kind == AS_USER && at(&u->loc, 2, 3, 4) && !u->id.numeric && strcmp(u->id.name, "nobody") == 0 &&
 		      at(&u->id.loc, 2, 8, 6),
 	      "locations: user statement and its id");
-	check(g && g->kind == AS_GROUPS && g->ids.n == 2 && !g->ids.v[0].numeric && g->ids.v[1].numeric &&
+	ok(g && g->kind == AS_GROUPS && g->ids.n == 2 && !g->ids.v[0].numeric && g->ids.v[1].numeric &&
 		      g->ids.v[1].num == 4 && at(&g->ids.v[1].loc, 3, 15, 1),
 	      "groups: names and numbers");
-	check(k && k->kind == AS_KEEP && k->names.n == 2 && at(&k->names.v[0].loc, 4, 8, 7) &&
+	ok(k && k->kind == AS_KEEP && k->names.n == 2 && at(&k->names.v[0].loc, 4, 8, 7) &&
 		      at(&k->names.v[1].loc, 4, 17, 5) && !k->names.v[1].is_group,
 	      "locations: each name records its own token");
 	result_free(&r);
@@ -451,13 +444,13 @@ static void test_seccomp(void)
 
 	struct result r = parse("service s { seccomp {\n  deny mkdir(mode & 0777 != 0) errno EACCES\n} }");
 	const struct ast_sc_stmt *sc = r.u && r.u->decls && r.u->decls->body ? r.u->decls->body->seccomp : NULL;
-	check(sc && sc->kind == SC_RULE && at(&sc->loc, 2, 3, 4) && sc->action.kind == AA_ERRNO &&
+	ok(sc && sc->kind == SC_RULE && at(&sc->loc, 2, 3, 4) && sc->action.kind == AA_ERRNO &&
 		      at(&sc->action.loc, 2, 3, 4) && sc->action.errno_val && sc->action.errno_val->kind == AV_IDENT &&
 		      at(&sc->action.errno_val->loc, 2, 38, 6),
 	      "seccomp rule: action and errno value locations");
 	const struct ast_target *t = sc && sc->ntargets == 1 ? &sc->targets[0] : NULL;
 	const struct ast_cond *c = t ? t->cond : NULL;
-	check(t && at(&t->name.loc, 2, 8, 5) && c && c->kind == AC_CMP && at(&c->loc, 2, 14, 4) &&
+	ok(t && at(&t->name.loc, 2, 8, 5) && c && c->kind == AC_CMP && at(&c->loc, 2, 14, 4) &&
 		      at(&c->arg.loc, 2, 14, 4) && c->op == OP_NE && c->mask && c->mask->kind == AV_NUM &&
 		      c->mask->num == 0777 && at(&c->mask->loc, 2, 21, 4) && c->rhs->num == 0,
 	      "condition: argument, mask and value with locations");
@@ -466,7 +459,7 @@ static void test_seccomp(void)
 	r = parse("service s { seccomp { allow a(!x == 1 || y == 2) } }");
 	sc = r.u && r.u->decls && r.u->decls->body ? r.u->decls->body->seccomp : NULL;
 	c = sc ? sc->targets[0].cond : NULL;
-	check(c && c->kind == AC_OR && at(&c->loc, 1, 31, 1) && c->l->kind == AC_NOT && at(&c->l->loc, 1, 31, 1) &&
+	ok(c && c->kind == AC_OR && at(&c->loc, 1, 31, 1) && c->l->kind == AC_NOT && at(&c->l->loc, 1, 31, 1) &&
 		      c->r->kind == AC_CMP && at(&c->r->loc, 1, 42, 1),
 	      "condition: operator nodes at their first token");
 	result_free(&r);
@@ -514,7 +507,7 @@ static void test_lexical(void)
 	expect_error("a UTF-8 character is one stray character", "service s keep \xe2\x80\x9c" "a", 1,
 		     "t.cap:1:16: error: stray '\\xe2\\x80\\x9c' in policy");
 	struct result r = parse_len("service s keep a\0, b", 20);
-	check(r.errors == 1 && strstr(r.diags, "t.cap:1:17: error: stray '\\x00' in policy"), "NUL byte is a stray character");
+	ok(r.errors == 1 && strstr(r.diags, "t.cap:1:17: error: stray '\\x00' in policy"), "NUL byte is a stray character");
 	result_free(&r);
 	expect_error("group names are lowercase", "service s { seccomp { allow @System } }", 1,
 		     "t.cap:1:29: error: invalid group name '@System'");
@@ -556,10 +549,10 @@ static void test_syntax_errors(void)
 		   strstr(r.diags, "t.cap:3:17: error: unexpected number '7'") &&
 		   strstr(r.diags, "t.cap:5:13: error: unexpected name 'kep', expecting a statement or '}'; did you mean 'keep'?") &&
 		   strstr(r.diags, "t.cap:6:13: error: unexpected name 'foo'");
-	check(all, "consecutive broken statements are each reported");
+	ok(all, "consecutive broken statements are each reported");
 	if (!all)
 		show("got", r.diags);
-	check(r.u && strcmp(r.ast, "(service a)\n(service b)\n(session c)\n") == 0,
+	ok(r.u && strcmp(r.ast, "(service a)\n(service b)\n(session c)\n") == 0,
 	      "recovery keeps the declarations around broken statements");
 	result_free(&r);
 
@@ -572,7 +565,7 @@ static void test_syntax_errors(void)
 		     "    service a {\n"
 		     "              ^\n");
 	r = parse("service a {\n  keep x\n  seccomp { allow read \nservice b { drop y }\ndefine z = q\n");
-	check(r.errors == 1 && strcmp(r.ast,
+	ok(r.errors == 1 && strcmp(r.ast,
 				      "(service a\n  (keep x)\n  (seccomp\n    (rule allow read)))\n"
 				      "(service b\n  (drop y))\n(define z q)\n") == 0,
 	      "two missing '}': one error, the following declarations intact");
@@ -636,7 +629,7 @@ static void expect_limited(const char *desc, char *text, const char *needle)
 	struct result r = parse(text);
 	bool good = r.errors == 1 && strstr(r.diags, needle) &&
 		    strcmp(r.ast, "(service a\n  (seccomp)\n  (keep y))\n") == 0;
-	check(good, desc);
+	ok(good, "%s", desc);
 	if (!good) {
 		printf("#   errors: %u\n", r.errors);
 		show("got", r.ast);
@@ -664,13 +657,13 @@ static void test_limits(void)
 		       "error: expression too complex");
 	char *ok100 = repeat("service a { seccomp { allow x(", "(", 99, "a == 1", ")", 99, ") } }");
 	struct result r = parse(ok100);
-	check(r.errors == 0, "99 nested parentheses are fine");
+	ok(r.errors == 0, "99 nested parentheses are fine");
 	result_free(&r);
 	free(ok100);
 
 	char *many = repeat("service a {", " keep 1", 1000, "", "", 0, "}");
 	r = parse(many);
-	check(r.errors == 100 && strstr(r.diags, "note: too many errors (100); stopping"),
+	ok(r.errors == 100 && strstr(r.diags, "note: too many errors (100); stopping"),
 	      "error limit: stops after 100 errors");
 	result_free(&r);
 	free(many);
@@ -696,7 +689,7 @@ static void test_includes(void)
 	char path[256];
 	strcpy(tmpdir, "/tmp/capc-test-parser.XXXXXX");
 	if (!mkdtemp(tmpdir)) {
-		check(false, "mkdtemp");
+		ok(false, "mkdtemp");
 		return;
 	}
 	snprintf(path, sizeof path, "%s/sub", tmpdir);
@@ -711,20 +704,20 @@ static void test_includes(void)
 			   "(service b :oneliner\n  (keep b)\n  (no_new_privs))\n"
 			   "(service a2 :oneliner\n  (keep a)\n  (no_new_privs))\n"
 			   "(service m :oneliner\n  (keep y)\n  (no_new_privs))\n";
-	check(r.errors == 0 && strcmp(r.ast, want) == 0, "include: relative to the including file, spliced in order");
+	ok(r.errors == 0 && strcmp(r.ast, want) == 0, "include: relative to the including file, spliced in order");
 	if (r.errors || strcmp(r.ast, want) != 0) {
 		show("got", r.ast);
 		show("diagnostics", r.diags);
 	}
 	const struct ast_decl *d = r.u ? r.u->decls : NULL;
 	d = d ? d->next : NULL;
-	check(d && d->loc.file && strstr(d->loc.file->path, "sub/a.cap") && at(&d->loc, 1, 1, 7),
+	ok(d && d->loc.file && strstr(d->loc.file->path, "sub/a.cap") && at(&d->loc, 1, 1, 7),
 	      "include: locations point into the included file");
 	result_free(&r);
 
 	write_file("sub/b.cap", "service b keep b\ninclude \"../main.cap\"\n");
 	r = parse_path(path);
-	check(r.errors == 1 && strstr(r.diags, "sub/b.cap:2:9: error: include cycle: ") &&
+	ok(r.errors == 1 && strstr(r.diags, "sub/b.cap:2:9: error: include cycle: ") &&
 		      strstr(r.diags, "main.cap -> ") && strstr(r.diags, "sub/a.cap -> ") &&
 		      strstr(r.diags, "sub/b.cap -> ") && strstr(r.diags, "sub/../main.cap\n") &&
 		      strstr(r.diags, "In file included from "),
@@ -736,14 +729,14 @@ static void test_includes(void)
 	write_file("self.cap", "include \"self.cap\"\nservice s keep x\n");
 	snprintf(path, sizeof path, "%s/self.cap", tmpdir);
 	r = parse_path(path);
-	check(r.errors == 1 && strstr(r.diags, "self.cap:1:9: error: include cycle: ") && r.u && r.u->decls,
+	ok(r.errors == 1 && strstr(r.diags, "self.cap:1:9: error: include cycle: ") && r.u && r.u->decls,
 	      "a file including itself");
 	result_free(&r);
 
 	write_file("missing.cap", "service s keep x\ninclude \"nope.cap\"\n");
 	snprintf(path, sizeof path, "%s/missing.cap", tmpdir);
 	r = parse_path(path);
-	check(r.errors == 1 && strstr(r.diags, "missing.cap:2:9: error: cannot open '") &&
+	ok(r.errors == 1 && strstr(r.diags, "missing.cap:2:9: error: cannot open '") &&
 		      strstr(r.diags, "/nope.cap': No such file or directory"),
 	      "include of a missing file: error at the include");
 	result_free(&r);
@@ -752,7 +745,7 @@ static void test_includes(void)
 	write_file("sub/bad.cap", "service s { keep 5 }\n");
 	snprintf(path, sizeof path, "%s/broken.cap", tmpdir);
 	r = parse_path(path);
-	check(r.errors == 1 && strstr(r.diags, "In file included from ") &&
+	ok(r.errors == 1 && strstr(r.diags, "In file included from ") &&
 		      strstr(r.diags, "sub/bad.cap:1:18: error: unexpected number '5'"),
 	      "errors in an included file name it");
 	result_free(&r);
@@ -767,7 +760,7 @@ static void test_includes(void)
 	snprintf(path, sizeof path, "%s/n0.cap", tmpdir);
 	r = parse_path(path);
 	/* n0 is the main file; n1 .. n16 are the 16 allowed levels. */
-	check(r.errors == 1 && strstr(r.diags, "/n16.cap:1:9: error: includes nested too deeply (more than 16 levels)"),
+	ok(r.errors == 1 && strstr(r.diags, "/n16.cap:1:9: error: includes nested too deeply (more than 16 levels)"),
 	      "include depth is limited to 16");
 	if (r.errors != 1)
 		show("got", r.diags);
@@ -836,7 +829,7 @@ static void test_mutations(void)
 	}
 	if (null)
 		fclose(null);
-	check(fine, "3000 mutated policies parse without crashing");
+	ok(fine, "3000 mutated policies parse without crashing");
 }
 
 int main(void)

@@ -42,24 +42,10 @@
 #include "bpf_dis.h"
 #include "diag.h"
 #include "seccomp.h"
+#include "tap.h"
 
 _Static_assert(sizeof(struct ir_insn) == sizeof(struct sock_filter), "ir_insn is struct sock_filter");
 
-static int failures;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s - ", ok ? "ok" : "not ok");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	if (!ok)
-		failures++;
-	fflush(stdout);
-}
 
 static void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void skip(const char *fmt, ...)
@@ -285,7 +271,7 @@ static void probe_filter(const char *name, const struct sc_filter *f, const stru
 {
 	struct ir_prog p = { 0 };
 	if (gen(f, NULL, &p, NULL) != 0) {
-		check(false, "%s: filter compiles", name);
+		ok(false, "%s: filter compiles", name);
 		return;
 	}
 	size_t n = 0;
@@ -294,13 +280,13 @@ static void probe_filter(const char *name, const struct sc_filter *f, const stru
 	for (size_t i = 0; i < n; i++)
 		shm[i] = 0x7eadbeef;
 	int st = run(&p, do_probes, (void *)probes);
-	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: child ran (%u instructions)", name, (unsigned)p.n);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: child ran (%u instructions)", name, (unsigned)p.n);
 	for (size_t i = 0; i < n; i++) {
 		long want = probes[i].expect, got = shm[i];
-		bool ok = want == EXPECT_OK ? got >= 0 : got == want;
+		bool as_expected = want == EXPECT_OK ? got >= 0 : got == want;
 		char wbuf[64];
 		snprintf(wbuf, sizeof wbuf, "%s", want == EXPECT_OK ? "success" : err_name(want));
-		check(ok, "%s: %s -> %s (expected %s)", name, probes[i].what, err_name(got), wbuf);
+		ok(as_expected, "%s: %s -> %s (expected %s)", name, probes[i].what, err_name(got), wbuf);
 	}
 	free(p.insns);
 }
@@ -788,20 +774,20 @@ static void test_kill(void)
 	struct ir_prog p = { 0 };
 	struct sc_filter *f = filter(SC_ACT_ALLOW);
 	rule(f, SC_ACT_KILL_PROCESS, "getppid", NULL);
-	check(gen(f, NULL, &p, NULL) == 0, "kill process: compiles");
+	ok(gen(f, NULL, &p, NULL) == 0, "kill process: compiles");
 	int st = run(&p, kill_child, NULL);
-	check(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "kill process: the child dies of SIGSYS (status 0x%x)", st);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "kill process: the child dies of SIGSYS (status 0x%x)", st);
 	st = run(NULL, thread_child, &p);
-	check(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
 	      "kill process from a second thread: the whole process dies of SIGSYS (status 0x%x)", st);
 	free(p.insns);
 	sc_filter_free(f);
 
 	f = filter(SC_ACT_ALLOW);
 	rule(f, SC_ACT_KILL_THREAD, "getppid", NULL);
-	check(gen(f, NULL, &p, NULL) == 0, "kill thread: compiles");
+	ok(gen(f, NULL, &p, NULL) == 0, "kill thread: compiles");
 	st = run(NULL, thread_child, &p);
-	check(WIFEXITED(st) && WEXITSTATUS(st) == 42,
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 42,
 	      "kill thread: only the calling thread dies, the main thread exits 42 (status 0x%x)", st);
 	free(p.insns);
 	sc_filter_free(f);
@@ -831,7 +817,7 @@ static void test_trap_log(void)
 	struct ir_prog p = { 0 };
 	struct sc_filter *f = filter(SC_ACT_ALLOW);
 	rule(f, SC_ACT_TRAP, "getppid", NULL);
-	check(gen(f, NULL, &p, NULL) == 0, "trap: compiles");
+	ok(gen(f, NULL, &p, NULL) == 0, "trap: compiles");
 	struct sigaction sa = { 0 }, old;
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO;
@@ -839,8 +825,8 @@ static void test_trap_log(void)
 	shm[0] = shm[1] = -1;
 	int st = run(&p, trap_child, NULL);
 	sigaction(SIGSYS, &old, NULL);
-	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "trap: the child survives (status 0x%x)", st);
-	check(shm[0] == SYS_getppid && shm[1] == 1 /* SYS_SECCOMP */,
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "trap: the child survives (status 0x%x)", st);
+	ok(shm[0] == SYS_getppid && shm[1] == 1 /* SYS_SECCOMP */,
 	      "trap: SIGSYS delivered for getppid with si_code SYS_SECCOMP (nr %ld, code %ld)", shm[0], shm[1]);
 	free(p.insns);
 	sc_filter_free(f);
@@ -884,18 +870,18 @@ static void test_other_abis(void)
 	struct ir_prog p = { 0 }, pc = { 0 };
 	struct sc_filter *f = filter(SC_ACT_ALLOW);
 	rule(f, SC_ACT_ERRNO(EACCES), "mkdir", NULL);
-	check(gen(f, NULL, &p, NULL) == 0, "x86_64-only filter compiles");
+	ok(gen(f, NULL, &p, NULL) == 0, "x86_64-only filter compiles");
 
 	/* x32: the kernel runs the filter before it looks at the number, so
 	 * this works whether or not the kernel has x32 enabled. */
 	shm[0] = 0;
 	int st = run(&p, x32_child, NULL);
-	check(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
 	      "x32: syscall(0x40000000 | __NR_getpid) under an x86_64-only filter dies of SIGSYS (status 0x%x)", st);
 	static const char *const with_x32[] = { "x86_64", "x32", NULL };
-	check(gen(f, with_x32, &pc, NULL) == 0, "x86_64 + x32 filter compiles");
+	ok(gen(f, with_x32, &pc, NULL) == 0, "x86_64 + x32 filter compiles");
 	st = run(&pc, x32_child, NULL);
-	check(WIFEXITED(st) && WEXITSTATUS(st) == 0 && (shm[0] > 0 || shm[0] == -ENOSYS),
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 && (shm[0] > 0 || shm[0] == -ENOSYS),
 	      "x32 listed: the x32 call passes the filter (result %s)", err_name(shm[0]));
 	free(pc.insns);
 
@@ -904,12 +890,12 @@ static void test_other_abis(void)
 	st = run(NULL, i386_child, NULL);
 	if (WIFEXITED(st) && shm[0] > 0) {
 		st = run(&p, i386_child, NULL);
-		check(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+		ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
 		      "i386: int $0x80 getpid under an x86_64-only filter dies of SIGSYS (status 0x%x)", st);
 		static const char *const with_x86[] = { "x86_64", "x86", NULL };
-		check(gen(f, with_x86, &pc, NULL) == 0, "x86_64 + x86 filter compiles");
+		ok(gen(f, with_x86, &pc, NULL) == 0, "x86_64 + x86 filter compiles");
 		st = run(&pc, i386_child, NULL);
-		check(WIFEXITED(st) && shm[0] > 0, "i386 listed: int $0x80 getpid passes (status 0x%x)", st);
+		ok(WIFEXITED(st) && shm[0] > 0, "i386 listed: int $0x80 getpid passes (status 0x%x)", st);
 		free(pc.insns);
 	} else {
 		skip("i386: int $0x80 does not work on this kernel (no IA32 emulation); checked in the BPF engine below");
@@ -917,17 +903,17 @@ static void test_other_abis(void)
 
 	/* Same program in the kernel's BPF engine, for any arch value. */
 	struct sfilter s;
-	check(sf_open(&s, &p) == 0, "the filter loads as a socket filter");
+	ok(sf_open(&s, &p) == 0, "the filter loads as a socket filter");
 	uint32_t a = sf_eval(&s, 20, AUDIT_ARCH_I386, NULL);
-	check(a == SC_ACT_KILL_PROCESS, "BPF engine: i386 getpid under the x86_64-only filter: KILL_PROCESS (0x%x)", a);
+	ok(a == SC_ACT_KILL_PROCESS, "BPF engine: i386 getpid under the x86_64-only filter: KILL_PROCESS (0x%x)", a);
 	a = sf_eval(&s, 0x40000000 | 39, AUDIT_ARCH_X86_64, NULL);
-	check(a == SC_ACT_KILL_PROCESS, "BPF engine: x32 getpid: KILL_PROCESS (0x%x)", a);
+	ok(a == SC_ACT_KILL_PROCESS, "BPF engine: x32 getpid: KILL_PROCESS (0x%x)", a);
 	a = sf_eval(&s, 83, AUDIT_ARCH_X86_64, NULL);
-	check(a == SC_ACT_ERRNO(EACCES), "BPF engine: x86_64 mkdir: ERRNO(EACCES) (0x%x)", a);
+	ok(a == SC_ACT_ERRNO(EACCES), "BPF engine: x86_64 mkdir: ERRNO(EACCES) (0x%x)", a);
 	a = sf_eval(&s, 0xffffffff, AUDIT_ARCH_X86_64, NULL);
-	check(a == SC_ACT_ALLOW, "BPF engine: nr -1 (a tracer's skip) is not taken for x32 (0x%x)", a);
+	ok(a == SC_ACT_ALLOW, "BPF engine: nr -1 (a tracer's skip) is not taken for x32 (0x%x)", a);
 	a = sf_eval(&s, 39, AUDIT_ARCH_AARCH64, NULL);
-	check(a == SC_ACT_KILL_PROCESS, "BPF engine: an aarch64 call: KILL_PROCESS (0x%x)", a);
+	ok(a == SC_ACT_KILL_PROCESS, "BPF engine: an aarch64 call: KILL_PROCESS (0x%x)", a);
 	sf_close(&s);
 	free(p.insns);
 	sc_filter_free(f);
@@ -944,7 +930,7 @@ static void test_socketcall(void)
 	struct sc_filter *f = filter(SC_ACT_ERRNO(EPERM));
 	rule(f, SC_ACT_ALLOW, "socket", CMP(0, SC_EQ, AF_UNIX));
 	int r = gen(f, x86, &p, &text);
-	check(r == -1 && strstr(text, "'socket' is also reached through socketcall()"),
+	ok(r == -1 && strstr(text, "'socket' is also reached through socketcall()"),
 	      "x86: a condition on socket is refused (socketcall's arguments are in memory)");
 	printf("#   %s", text);
 	free(text);
@@ -960,25 +946,25 @@ static void test_socketcall(void)
 	static const char *const g[] = { "bind", "socketcall", NULL };
 	group(f, SC_ACT_ERRNO(ENOTSUP), "grp", g);
 	r = gen(f, x86, &p, NULL);
-	check(r == 0, "x86: allow socketcall; deny socket compiles");
+	ok(r == 0, "x86: allow socketcall; deny socket compiles");
 	struct sfilter s;
 	if (r == 0 && sf_open(&s, &p) == 0) {
 		uint64_t args[6] = { 1 /* SYS_SOCKET */ };
 		uint32_t a = sf_eval(&s, 102, AUDIT_ARCH_I386, args);
-		check(a == SC_ACT_ERRNO(EACCES), "BPF engine: i386 socketcall(SYS_SOCKET): socket's rule (0x%x)", a);
+		ok(a == SC_ACT_ERRNO(EACCES), "BPF engine: i386 socketcall(SYS_SOCKET): socket's rule (0x%x)", a);
 		args[0] = 8; /* SYS_SOCKETPAIR */
 		a = sf_eval(&s, 102, AUDIT_ARCH_I386, args);
-		check(a == SC_ACT_ALLOW, "BPF engine: i386 socketcall(SYS_SOCKETPAIR): socketcall's rule (0x%x)", a);
+		ok(a == SC_ACT_ALLOW, "BPF engine: i386 socketcall(SYS_SOCKETPAIR): socketcall's rule (0x%x)", a);
 		args[0] = 2; /* SYS_BIND: bind has (group) rules of its own */
 		a = sf_eval(&s, 102, AUDIT_ARCH_I386, args);
-		check(a == SC_ACT_ERRNO(ENOTSUP), "BPF engine: i386 socketcall(SYS_BIND): bind's group rule (0x%x)", a);
+		ok(a == SC_ACT_ERRNO(ENOTSUP), "BPF engine: i386 socketcall(SYS_BIND): bind's group rule (0x%x)", a);
 		a = sf_eval(&s, 359, AUDIT_ARCH_I386, NULL);
-		check(a == SC_ACT_ERRNO(EACCES), "BPF engine: i386 direct socket (359): socket's rule (0x%x)", a);
+		ok(a == SC_ACT_ERRNO(EACCES), "BPF engine: i386 direct socket (359): socket's rule (0x%x)", a);
 		a = sf_eval(&s, 41, AUDIT_ARCH_X86_64, NULL);
-		check(a == SC_ACT_ERRNO(EACCES), "BPF engine: x86_64 socket: socket's rule (0x%x)", a);
+		ok(a == SC_ACT_ERRNO(EACCES), "BPF engine: x86_64 socket: socket's rule (0x%x)", a);
 		sf_close(&s);
 	} else {
-		check(false, "x86 filter loads as a socket filter");
+		ok(false, "x86 filter loads as a socket filter");
 	}
 	free(p.insns);
 	sc_filter_free(f);
@@ -1007,21 +993,21 @@ static void test_random(void)
 		}
 		free(text);
 		int st = run(&p, do_random_probes, NULL);
-		bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		bool agree = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 		size_t i = 0;
-		for (size_t x = 0; x < NDOM && ok; x++)
-			for (size_t y = 0; y < NDOM && ok; y++)
-				for (size_t z = 0; z < NDOM && ok; z++, i++) {
+		for (size_t x = 0; x < NDOM && agree; x++)
+			for (size_t y = 0; y < NDOM && agree; y++)
+				for (size_t z = 0; z < NDOM && agree; z++, i++) {
 					uint64_t args[6] = { dom[x], dom[y], dom[z] };
 					uint32_t want = decide(f, "getppid", args, UINT64_MAX);
 					if (!result_is(shm[i], want)) {
 						printf("# round %d: getppid(%#llx, %#llx, %#llx): kernel %s, semantics 0x%x\n",
 						       round, (unsigned long long)dom[x], (unsigned long long)dom[y],
 						       (unsigned long long)dom[z], err_name(shm[i]), want);
-						ok = false;
+						agree = false;
 					}
 				}
-		if (!ok) {
+		if (!agree) {
 			bad++;
 			print_filter(f);
 			if (getenv("CAPC_TEST_DUMP"))
@@ -1031,7 +1017,7 @@ static void test_random(void)
 		free(p.insns);
 		sc_filter_free(f);
 	}
-	check(bad == 0, "random filters: %d of %d agree with the semantics on all %zu argument triples in the kernel (%d refused for size)",
+	ok(bad == 0, "random filters: %d of %d agree with the semantics on all %zu argument triples in the kernel (%d refused for size)",
 	      done - bad, rounds, ncalls, skipped);
 }
 
@@ -1053,10 +1039,10 @@ static void test_random_x86(void)
 		}
 		free(text);
 		struct sfilter s;
-		bool ok = sf_open(&s, &p) == 0;
-		for (size_t x = 0; x < nd && ok; x++)
-			for (size_t y = 0; y < nd && ok; y++)
-				for (size_t z = 0; z < nd && ok; z++) {
+		bool agree = sf_open(&s, &p) == 0;
+		for (size_t x = 0; x < nd && agree; x++)
+			for (size_t y = 0; y < nd && agree; y++)
+				for (size_t z = 0; z < nd && agree; z++) {
 					uint64_t args[6] = { d32[x], d32[y], d32[z] };
 					uint32_t want = decide(f, "getppid", args, UINT32_MAX);
 					uint32_t got = sf_eval(&s, 64, AUDIT_ARCH_I386, args);
@@ -1064,11 +1050,11 @@ static void test_random_x86(void)
 						printf("# x86 round %d: getppid(%#llx, %#llx, %#llx): BPF 0x%x, semantics 0x%x\n",
 						       round, (unsigned long long)d32[x], (unsigned long long)d32[y],
 						       (unsigned long long)d32[z], got, want);
-						ok = false;
+						agree = false;
 					}
 				}
 		sf_close(&s);
-		if (!ok) {
+		if (!agree) {
 			bad++;
 			print_filter(f);
 		}
@@ -1076,7 +1062,7 @@ static void test_random_x86(void)
 		free(p.insns);
 		sc_filter_free(f);
 	}
-	check(bad == 0 && done > rounds / 2,
+	ok(bad == 0 && done > rounds / 2,
 	      "random filters on x86 (32-bit arguments, constants cut to 32 bits): %d of %d agree (BPF engine)", done - bad,
 	      done);
 }
@@ -1097,7 +1083,7 @@ static void test_determinism(void)
 		}
 		sc_filter_free(f);
 	}
-	check(a.n > 0 && a.n == b.n && memcmp(a.insns, b.insns, a.n * sizeof *a.insns) == 0,
+	ok(a.n > 0 && a.n == b.n && memcmp(a.insns, b.insns, a.n * sizeof *a.insns) == 0,
 	      "determinism: the same filter built twice gives the same %zu instructions", a.n);
 	struct ir_prog d = { 0 };
 	rng_state = 12345;
@@ -1107,7 +1093,7 @@ static void test_determinism(void)
 	rule(f, SC_ACT_ERRNO(EACCES), "openat", MEQ(2, 3, 1));
 	static const char *const x86r[] = { "x86", "x86_64", NULL };
 	gen(f, x86r, &d, NULL);
-	check(c.n > 0 && c.n == d.n && memcmp(c.insns, d.insns, c.n * sizeof *c.insns) == 0,
+	ok(c.n > 0 && c.n == d.n && memcmp(c.insns, d.insns, c.n * sizeof *c.insns) == 0,
 	      "determinism: ABIs listed in another order give the same %zu instructions", c.n);
 	sc_filter_free(f);
 	free(a.insns);
@@ -1135,7 +1121,7 @@ static void test_limits(void)
 	struct ir_prog p = { 0 };
 	char *text = NULL;
 	int r = gen(f, NULL, &p, &text);
-	check(r == -1 && contains(text, "t.cap:1:3: error: the seccomp filter for %s has", native_name()) &&
+	ok(r == -1 && contains(text, "t.cap:1:3: error: the seccomp filter for %s has", native_name()) &&
 		      strstr(text, "instructions; the kernel accepts at most 4096"),
 	      "more than 4096 instructions is an error at the default's location naming arch and count");
 	printf("#   %.*s\n", (int)strcspn(text, "\n"), text);
@@ -1153,7 +1139,7 @@ static void test_limits(void)
 	rule(f, SC_ACT_ALLOW, "openat", c);
 	p = (struct ir_prog){ 0 };
 	r = gen(f, NULL, &p, &text);
-	check(r == -1 && contains(text, "t.cap:2:3: error: the conditions on 'openat' need 9261 libseccomp rules on %s",
+	ok(r == -1 && contains(text, "t.cap:2:3: error: the conditions on 'openat' need 9261 libseccomp rules on %s",
 				  native_name()),
 	      "a condition needing more than 1024 libseccomp rules is an error at its rule");
 	printf("#   %.*s\n", (int)strcspn(text, "\n"), text);
@@ -1168,11 +1154,11 @@ static void test_limits(void)
 		v[i] = i * 2;
 	struct sc_expr *big = in_set(0, v, 200000);
 	struct sc_expr *copy = sc_expr_copy(big);
-	check(copy != NULL, "a 200000-deep condition copies");
+	ok(copy != NULL, "a 200000-deep condition copies");
 	sc_expr_free(copy);
 	rule(f, SC_ACT_ALLOW, "getppid", big);
 	r = gen(f, NULL, &p, &text);
-	check(r == -1 && strstr(text, "need 200000 libseccomp rules"), "in { 200000 values } is refused, no crash");
+	ok(r == -1 && strstr(text, "need 200000 libseccomp rules"), "in { 200000 values } is refused, no crash");
 	free(text);
 	free(v);
 	sc_filter_free(f);
@@ -1182,12 +1168,12 @@ static void test_limits(void)
 	rule(f, SC_ACT_ALLOW, "getppid", CMP(9, SC_EQ, 1));
 	rule(f, SC_ACT_ALLOW, "getpgid", CMP(0, (enum sc_op)77, 1));
 	r = gen(f, NULL, &p, &text);
-	check(r == -1 && strstr(text, "malformed condition"), "an argument index or operator out of range is an error");
+	ok(r == -1 && strstr(text, "malformed condition"), "an argument index or operator out of range is an error");
 	free(text);
 	sc_filter_free(f);
 	f = filter(0x12345678);
 	r = gen(f, NULL, &p, &text);
-	check(r == -1, "an unknown action is an error");
+	ok(r == -1, "an unknown action is an error");
 	free(text);
 	sc_filter_free(f);
 }
@@ -1202,7 +1188,7 @@ static void test_missing_syscalls(void)
 	struct ir_prog p = { 0 };
 	char *text = NULL;
 	int r = gen(f, NULL, &p, &text);
-	check(r == 0 && contains(text, "warning: syscall 'chown32' does not exist on %s; rule ignored for it", native_name()) &&
+	ok(r == 0 && contains(text, "warning: syscall 'chown32' does not exist on %s; rule ignored for it", native_name()) &&
 		      !strstr(text, "fchown32"),
 	      "a direct name missing on the arch warns, a group member does not");
 	printf("#   %.*s\n", (int)strcspn(text, "\n"), text);
@@ -1211,7 +1197,7 @@ static void test_missing_syscalls(void)
 	static const char *const x86[] = { "x86_64", "x86", NULL };
 	p = (struct ir_prog){ 0 };
 	r = gen(f, x86, &p, &text);
-	check(r == 0 && !strstr(text, "chown32"), "no warning when another listed ABI has it");
+	ok(r == 0 && !strstr(text, "chown32"), "no warning when another listed ABI has it");
 	free(text);
 	free(p.insns);
 	sc_filter_free(f);
@@ -1239,16 +1225,16 @@ static void test_check(void)
 	static const char *const io[] = { "read", "pread64", NULL };
 	group(f, SC_ACT_ALLOW, "io", io);                              /* line 10: partly direct: fine */
 	char *t = check_text(f);
-	check(strstr(t, "t.cap:2:3: warning: rule has no effect: a later rule decides every call to 'getpid'") &&
+	ok(strstr(t, "t.cap:2:3: warning: rule has no effect: a later rule decides every call to 'getpid'") &&
 		      strstr(t, "t.cap:3:3: note: 'getpid' is decided by this later rule"),
 	      "sc_check: a rule hidden by a later unconditional rule, with a note there");
-	check(strstr(t, "t.cap:4:3: warning: rule has no effect: 'deny' with errno EPERM is the default action") != NULL,
+	ok(strstr(t, "t.cap:4:3: warning: rule has no effect: 'deny' with errno EPERM is the default action") != NULL,
 	      "sc_check: a rule with the default action overriding nothing");
-	check(!strstr(t, "t.cap:5:") && !strstr(t, "t.cap:6:"), "sc_check: no warning for a conditional override");
-	check(strstr(t, "t.cap:7:3: warning: rule has no effect: other rules decide every syscall it names") &&
+	ok(!strstr(t, "t.cap:5:") && !strstr(t, "t.cap:6:"), "sc_check: no warning for a conditional override");
+	ok(strstr(t, "t.cap:7:3: warning: rule has no effect: other rules decide every syscall it names") &&
 		      strstr(t, "t.cap:8:3: note: 'read' is named directly here"),
 	      "sc_check: a group whose every member is named directly");
-	check(!strstr(t, "t.cap:10:"), "sc_check: no warning for a group only partly overridden");
+	ok(!strstr(t, "t.cap:10:"), "sc_check: no warning for a group only partly overridden");
 	printf("%s", t);
 	free(t);
 	sc_filter_free(f);
@@ -1258,7 +1244,7 @@ static void test_check(void)
 	rule(f, SC_ACT_ALLOW, "getpid", NULL);
 	rule(f, SC_ACT_ERRNO(EPERM), "getpid", CMP(0, SC_EQ, 2));
 	t = check_text(f);
-	check(strstr(t, "t.cap:2:3: warning") && !strstr(t, "t.cap:3:3: warning") && !strstr(t, "t.cap:4:3: warning"),
+	ok(strstr(t, "t.cap:2:3: warning") && !strstr(t, "t.cap:3:3: warning") && !strstr(t, "t.cap:4:3: warning"),
 	      "sc_check: the default's action still overrides an earlier unconditional rule");
 	free(t);
 	sc_filter_free(f);
@@ -1269,33 +1255,33 @@ static void test_arch(void)
 	struct ir_arch a;
 	char err[256];
 	static const char *const n1[] = { "x86", "x86_64" };
-	check(sc_arch_from_names(n1, 2, &a, err, sizeof err) == 0 && a.audit_arch == AUDIT_ARCH_X86_64 &&
+	ok(sc_arch_from_names(n1, 2, &a, err, sizeof err) == 0 && a.audit_arch == AUDIT_ARCH_X86_64 &&
 		      a.abis == (CAPBIN_ABI_NATIVE | CAPBIN_ABI_COMPAT) && a.nscmp == 2 &&
 		      a.scmp_arch[0] == SCMP_ARCH_X86_64 && a.scmp_arch[1] == SCMP_ARCH_X86 && strcmp(a.name, "x86_64") == 0,
 	      "arch {x86, x86_64}: x86_64 kernel, native + compat, native first");
 	static const char *const n2[] = { "x86" };
-	check(sc_arch_from_names(n2, 1, &a, err, sizeof err) == 0 && a.audit_arch == AUDIT_ARCH_I386 &&
+	ok(sc_arch_from_names(n2, 1, &a, err, sizeof err) == 0 && a.audit_arch == AUDIT_ARCH_I386 &&
 		      a.abis == CAPBIN_ABI_NATIVE,
 	      "arch {x86}: the i386 kernel");
 	static const char *const n3[] = { "x32" };
-	check(sc_arch_from_names(n3, 1, &a, err, sizeof err) == 0 && a.audit_arch == AUDIT_ARCH_X86_64 &&
+	ok(sc_arch_from_names(n3, 1, &a, err, sizeof err) == 0 && a.audit_arch == AUDIT_ARCH_X86_64 &&
 		      a.abis == CAPBIN_ABI_X32,
 	      "arch {x32}: x86_64 kernel, x32 only");
 	static const char *const n4[] = { "aarch64", "arm" };
-	check(sc_arch_from_names(n4, 2, &a, err, sizeof err) == 0 && a.audit_arch == AUDIT_ARCH_AARCH64 &&
+	ok(sc_arch_from_names(n4, 2, &a, err, sizeof err) == 0 && a.audit_arch == AUDIT_ARCH_AARCH64 &&
 		      a.abis == (CAPBIN_ABI_NATIVE | CAPBIN_ABI_COMPAT),
 	      "arch {aarch64, arm}");
 	static const char *const n5[] = { "x86_64", "aarch64" };
-	check(sc_arch_from_names(n5, 2, &a, err, sizeof err) == -1 && strstr(err, "cannot run on"),
+	ok(sc_arch_from_names(n5, 2, &a, err, sizeof err) == -1 && strstr(err, "cannot run on"),
 	      "arch {x86_64, aarch64}: refused (%s)", err);
 	static const char *const n6[] = { "x68_64" };
-	check(sc_arch_from_names(n6, 1, &a, err, sizeof err) == -1 && strstr(err, "did you mean 'x86_64'"),
+	ok(sc_arch_from_names(n6, 1, &a, err, sizeof err) == -1 && strstr(err, "did you mean 'x86_64'"),
 	      "arch {x68_64}: unknown, with a suggestion (%s)", err);
 	static const char *const n7[] = { "s390x" };
-	check(sc_arch_from_names(n7, 1, &a, err, sizeof err) == 0 && a.audit_arch == AUDIT_ARCH_S390X, "arch {s390x}");
-	check(sc_arch_native(&a) == 0 && a.abis == CAPBIN_ABI_NATIVE && a.nscmp == 1, "native arch (%s, 0x%x)",
+	ok(sc_arch_from_names(n7, 1, &a, err, sizeof err) == 0 && a.audit_arch == AUDIT_ARCH_S390X, "arch {s390x}");
+	ok(sc_arch_native(&a) == 0 && a.abis == CAPBIN_ABI_NATIVE && a.nscmp == 1, "native arch (%s, 0x%x)",
 	      a.name, a.audit_arch);
-	check(sc_syscall_known("chown32") && sc_syscall_known("openat") && sc_syscall_known("socketcall") &&
+	ok(sc_syscall_known("chown32") && sc_syscall_known("openat") && sc_syscall_known("socketcall") &&
 		      !sc_syscall_known("no_such_call") && !sc_syscall_known(""),
 	      "sc_syscall_known");
 }
@@ -1317,7 +1303,7 @@ static void test_cross(void)
 		if (r == 0)
 			bpf_disassemble(m, p.insns, p.n, "");
 		fclose(m);
-		check(r == 0 && strncmp(buf, "   0: ld   [4]", 14) == 0 && strstr(buf, "; getppid") &&
+		ok(r == 0 && strncmp(buf, "   0: ld   [4]", 14) == 0 && strstr(buf, "; getppid") &&
 			      strstr(buf, "; read"),
 		      "cross target %s: host byte order, syscalls named (%zu instructions)", targets[i][0], p.n);
 		free(buf);

@@ -10,23 +10,8 @@
 #include "diag.h"
 #include "tables.h"
 #include "tables_data.h"
+#include "tap.h"
 
-static int failures;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(ok ? "ok - " : "not ok - ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 static int streq(const char *a, const char *b)
 {
@@ -58,10 +43,10 @@ static void test_caps(void)
 	int round = 1;
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		check(tbl_cap_from_name(cases[i].name) == cases[i].value,
+		ok(tbl_cap_from_name(cases[i].name) == cases[i].value,
 		      "cap '%s' is %d (got %d)", cases[i].name, cases[i].value,
 		      tbl_cap_from_name(cases[i].name));
-	check(last == 40, "tbl_cap_last() is 40 with libcap 2.66 (got %d)", last);
+	ok(last == 40, "tbl_cap_last() is 40 with libcap 2.66 (got %d)", last);
 	for (int c = 0; c <= last; c++) {
 		const char *n = tbl_cap_name(c);
 		if (!n || tbl_cap_from_name(n) != c || strncmp(n, "cap_", 4) == 0) {
@@ -69,11 +54,11 @@ static void test_caps(void)
 			round = 0;
 		}
 	}
-	check(round, "tbl_cap_name round-trips every capability 0..%d", last);
-	check(streq(tbl_cap_name(13), "net_raw"), "tbl_cap_name(13) is net_raw");
-	check(tbl_cap_name(last + 1) == NULL, "no name past the last one libcap knows");
-	check(tbl_cap_name(-1) == NULL && tbl_cap_name(64) == NULL, "no name out of range");
-	check(streq(tbl_cap_candidate(NULL, 0), "chown") &&
+	ok(round, "tbl_cap_name round-trips every capability 0..%d", last);
+	ok(streq(tbl_cap_name(13), "net_raw"), "tbl_cap_name(13) is net_raw");
+	ok(tbl_cap_name(last + 1) == NULL, "no name past the last one libcap knows");
+	ok(tbl_cap_name(-1) == NULL && tbl_cap_name(64) == NULL, "no name out of range");
+	ok(streq(tbl_cap_candidate(NULL, 0), "chown") &&
 		      streq(tbl_cap_candidate(NULL, (size_t)last), "checkpoint_restore") &&
 		      tbl_cap_candidate(NULL, (size_t)last + 1) == NULL,
 	      "capability candidates are the names in numeric order");
@@ -124,9 +109,9 @@ static void test_groups_against(FILE *f)
 	}
 	if (g && member != g->nmembers)
 		bad++;
-	check(ngroups == tbl_group_count(), "%zu groups, as many as systemd's output lists (%zu)",
+	ok(ngroups == tbl_group_count(), "%zu groups, as many as systemd's output lists (%zu)",
 	      tbl_group_count(), ngroups);
-	check(bad == 0, "every group has systemd's description and members, in order");
+	ok(bad == 0, "every group has systemd's description and members, in order");
 }
 
 static void test_groups(void)
@@ -138,18 +123,18 @@ static void test_groups(void)
 	size_t n = tbl_group_count(), unreachable = 0, dangling = 0;
 	FILE *f;
 
-	check(ss && streq(ss->description, "General system service operations"),
+	ok(ss && streq(ss->description, "General system service operations"),
 	      "@system-service exists with its description");
-	check(has_member(ss, "@aio") && has_member(ss, "@default") && has_member(ss, "@timer") &&
+	ok(has_member(ss, "@aio") && has_member(ss, "@default") && has_member(ss, "@timer") &&
 		      has_member(ss, "ioctl") && has_member(ss, "capset"),
 	      "@system-service lists nested groups and syscalls");
-	check(ss && ss->members[ss->nmembers] == NULL, "member arrays are NULL-terminated");
-	check(has_member(def, "execve") && has_member(def, "exit_group"),
+	ok(ss && ss->members[ss->nmembers] == NULL, "member arrays are NULL-terminated");
+	ok(has_member(def, "execve") && has_member(def, "exit_group"),
 	      "@default contains execve and exit_group");
-	check(tbl_group("known") && tbl_group("known")->nmembers > 400, "@known is there, with its %zu members",
+	ok(tbl_group("known") && tbl_group("known")->nmembers > 400, "@known is there, with its %zu members",
 	      tbl_group("known") ? tbl_group("known")->nmembers : 0);
-	check(tbl_group("@default") == def, "tbl_group accepts the '@' spelling of members");
-	check(tbl_group("nonexistent") == NULL && tbl_group("") == NULL, "unknown groups are NULL");
+	ok(tbl_group("@default") == def, "tbl_group accepts the '@' spelling of members");
+	ok(tbl_group("nonexistent") == NULL && tbl_group("") == NULL, "unknown groups are NULL");
 	for (size_t i = 0; i < n; i++) {
 		const struct tbl_group *g = tbl_group_at(i);
 		if (!g || tbl_group(g->name) != g || !streq(tbl_group_candidate(NULL, i), g->name))
@@ -158,9 +143,9 @@ static void test_groups(void)
 			if (g->members[m][0] == '@' && !tbl_group(g->members[m] + 1))
 				dangling++;
 	}
-	check(n == 29 && unreachable == 0 && tbl_group_at(n) == NULL && !tbl_group_candidate(NULL, n),
+	ok(n == 29 && unreachable == 0 && tbl_group_at(n) == NULL && !tbl_group_candidate(NULL, n),
 	      "all %zu groups are reachable by index, name and candidate", n);
-	check(dangling == 0, "every nested @group reference names a group");
+	ok(dangling == 0, "every nested @group reference names a group");
 
 	/* The shared copy of systemd's output sits beside the source tree
 	 * (CI: ../shared; tests/run.sh sets CAPC_SRC and runs from there). */
@@ -198,14 +183,14 @@ static void test_args(void)
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		check(tbl_syscall_arg(cases[i].sys, cases[i].arg) == cases[i].index, "%s %s is %d (got %d)",
+		ok(tbl_syscall_arg(cases[i].sys, cases[i].arg) == cases[i].index, "%s %s is %d (got %d)",
 		      cases[i].sys, cases[i].arg, cases[i].index, tbl_syscall_arg(cases[i].sys, cases[i].arg));
-	check(streq(tbl_syscall_arg_name("socket", 1), "type") && tbl_syscall_arg_name("socket", 3) == NULL &&
+	ok(streq(tbl_syscall_arg_name("socket", 1), "type") && tbl_syscall_arg_name("socket", 3) == NULL &&
 		      tbl_syscall_arg_name("socket", 99) == NULL && tbl_syscall_arg_name("nosuchcall", 0) == NULL,
 	      "tbl_syscall_arg_name gives the i-th name or NULL");
-	check(tbl_syscall_arg_name("getpid", 0) == NULL && tbl_syscall_arg_name("prctl", 1) == NULL,
+	ok(tbl_syscall_arg_name("getpid", 0) == NULL && tbl_syscall_arg_name("prctl", 1) == NULL,
 	      "no names where the table has none");
-	check(streq(tbl_syscall_arg_candidate("socket", 0), "domain") &&
+	ok(streq(tbl_syscall_arg_candidate("socket", 0), "domain") &&
 		      streq(tbl_syscall_arg_candidate("socket", 3), "arg0") &&
 		      streq(tbl_syscall_arg_candidate("socket", 8), "arg5") &&
 		      tbl_syscall_arg_candidate("socket", 9) == NULL &&
@@ -220,7 +205,7 @@ static void test_args(void)
 		for (size_t i = 0; i < sizeof some / sizeof some[0]; i++)
 			if (!tbl_syscall_arg_name(some[i], 0))
 				unknown++;
-		check(unknown == 0, "x86_64 and 32-bit x86 syscalls have argument names");
+		ok(unknown == 0, "x86_64 and 32-bit x86 syscalls have argument names");
 	}
 }
 
@@ -252,10 +237,10 @@ static void test_args_table(void)
 				if (strcmp(a->args[j], a->args[k]) == 0)
 					dup++;
 	}
-	check(tbl_data_nargs > 400 && unsorted == 0, "%zu syscalls with argument names, sorted", tbl_data_nargs);
-	check(unknown == 0, "every syscall in the argument table is one libseccomp knows");
-	check(dup == 0, "no syscall repeats an argument name");
-	check(tbl_data_args[tbl_data_nargs].syscall == NULL && tbl_data_consts[tbl_data_nconsts].name == NULL &&
+	ok(tbl_data_nargs > 400 && unsorted == 0, "%zu syscalls with argument names, sorted", tbl_data_nargs);
+	ok(unknown == 0, "every syscall in the argument table is one libseccomp knows");
+	ok(dup == 0, "no syscall repeats an argument name");
+	ok(tbl_data_args[tbl_data_nargs].syscall == NULL && tbl_data_consts[tbl_data_nconsts].name == NULL &&
 		      tbl_data_groups[tbl_data_ngroups].name == NULL,
 	      "generated tables end in a NULL entry");
 }
@@ -272,13 +257,13 @@ static void test_syscalls(void)
 			sorted = 0;
 		prev = c;
 	}
-	check(n > 450 && sorted, "%zu syscall names from libseccomp, sorted and unique", n);
-	check(in_syscall_list("ptrace") && in_syscall_list("socketcall") && in_syscall_list("mmap2") &&
+	ok(n > 450 && sorted, "%zu syscall names from libseccomp, sorted and unique", n);
+	ok(in_syscall_list("ptrace") && in_syscall_list("socketcall") && in_syscall_list("mmap2") &&
 		      in_syscall_list("cacheflush") && in_syscall_list("set_tls") &&
 		      in_syscall_list("s390_runtime_instr") && in_syscall_list("riscv_flush_icache"),
 	      "syscall names cover every architecture (ARM private calls too)");
-	check(!in_syscall_list("nosuchcall"), "no invented names");
-	check(first && tbl_syscall_candidate(NULL, 0) == first && tbl_syscall_candidate(NULL, n) == NULL,
+	ok(!in_syscall_list("nosuchcall"), "no invented names");
+	ok(first && tbl_syscall_candidate(NULL, 0) == first && tbl_syscall_candidate(NULL, n) == NULL,
 	      "the list is built once and stays put");
 }
 
@@ -307,54 +292,54 @@ static void test_consts(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		uint64_t got = 0;
 		int found = tbl_const(cases[i].name, &got);
-		check(found && got == cases[i].value, "%s is %#" PRIx64 " (got %#" PRIx64 ")", cases[i].name,
+		ok(found && got == cases[i].value, "%s is %#" PRIx64 " (got %#" PRIx64 ")", cases[i].name,
 		      cases[i].value, got);
 	}
-	check(!tbl_const("AF_NOPE", &v) && v == 12345, "unknown constants are not found and leave the value");
-	check(!tbl_const("SIGRTMIN", NULL) && !tbl_const("MAP_FAILED", NULL) && !tbl_const("af_inet", NULL),
+	ok(!tbl_const("AF_NOPE", &v) && v == 12345, "unknown constants are not found and leave the value");
+	ok(!tbl_const("SIGRTMIN", NULL) && !tbl_const("MAP_FAILED", NULL) && !tbl_const("af_inet", NULL),
 	      "no runtime values, pointers, or case-folded names");
-	check(tbl_const("AF_INET", NULL), "the value pointer may be NULL");
+	ok(tbl_const("AF_INET", NULL), "the value pointer may be NULL");
 	for (size_t i = 0; (c = tbl_const_candidate(NULL, i)) != NULL; i++) {
 		if (prev && strcmp(prev, c) >= 0)
 			sorted = 0;
 		prev = c;
 	}
-	check(sorted, "constants are sorted and unique (bsearch relies on it)");
+	ok(sorted, "constants are sorted and unique (bsearch relies on it)");
 }
 
 static void test_errno(void)
 {
-	check(tbl_errno_from_name("EPERM") == 1, "EPERM is 1");
-	check(tbl_errno_from_name("EACCES") == 13, "EACCES is 13");
-	check(tbl_errno_from_name("ENOSYS") == 38, "ENOSYS is 38");
-	check(tbl_errno_from_name("EHWPOISON") == EHWPOISON, "the last glibc name is there too");
-	check(streq(tbl_errno_name(13), "EACCES"), "tbl_errno_name(13) is EACCES");
-	check(tbl_errno_from_name("EWOULDBLOCK") == EAGAIN && tbl_errno_from_name("ENOTSUP") == EOPNOTSUPP &&
+	ok(tbl_errno_from_name("EPERM") == 1, "EPERM is 1");
+	ok(tbl_errno_from_name("EACCES") == 13, "EACCES is 13");
+	ok(tbl_errno_from_name("ENOSYS") == 38, "ENOSYS is 38");
+	ok(tbl_errno_from_name("EHWPOISON") == EHWPOISON, "the last glibc name is there too");
+	ok(streq(tbl_errno_name(13), "EACCES"), "tbl_errno_name(13) is EACCES");
+	ok(tbl_errno_from_name("EWOULDBLOCK") == EAGAIN && tbl_errno_from_name("ENOTSUP") == EOPNOTSUPP &&
 		      tbl_errno_from_name("EDEADLOCK") == EDEADLK,
 	      "aliases glibc does not name are accepted");
-	check(streq(tbl_errno_name(EAGAIN), "EAGAIN") && streq(tbl_errno_name(EOPNOTSUPP), "EOPNOTSUPP"),
+	ok(streq(tbl_errno_name(EAGAIN), "EAGAIN") && streq(tbl_errno_name(EOPNOTSUPP), "EOPNOTSUPP"),
 	      "numbers get glibc's canonical name");
-	check(tbl_errno_from_name("EBOGUS") == -1 && tbl_errno_from_name("eperm") == -1 &&
+	ok(tbl_errno_from_name("EBOGUS") == -1 && tbl_errno_from_name("eperm") == -1 &&
 		      tbl_errno_from_name("") == -1,
 	      "unknown errno names are -1");
-	check(tbl_errno_name(0) == NULL && tbl_errno_name(-1) == NULL && tbl_errno_name(4096) == NULL &&
+	ok(tbl_errno_name(0) == NULL && tbl_errno_name(-1) == NULL && tbl_errno_name(4096) == NULL &&
 		      tbl_errno_name(4095) == NULL,
 	      "unnamed numbers have no name");
-	check(streq(tbl_errno_candidate(NULL, 0), "EPERM"), "errno candidates start at EPERM");
+	ok(streq(tbl_errno_candidate(NULL, 0), "EPERM"), "errno candidates start at EPERM");
 }
 
 static void test_suggestions(void)
 {
-	check(streq(diag_suggest("net_bind_servce", tbl_cap_candidate, NULL), "net_bind_service"),
+	ok(streq(diag_suggest("net_bind_servce", tbl_cap_candidate, NULL), "net_bind_service"),
 	      "net_bind_servce -> net_bind_service");
-	check(streq(diag_suggest("ptrce", tbl_syscall_candidate, NULL), "ptrace"), "ptrce -> ptrace");
-	check(streq(diag_suggest("system-servce", tbl_group_candidate, NULL), "system-service"),
+	ok(streq(diag_suggest("ptrce", tbl_syscall_candidate, NULL), "ptrace"), "ptrce -> ptrace");
+	ok(streq(diag_suggest("system-servce", tbl_group_candidate, NULL), "system-service"),
 	      "system-servce -> system-service");
-	check(streq(diag_suggest("AF_INTE", tbl_const_candidate, NULL), "AF_INET"), "AF_INTE -> AF_INET");
-	check(streq(diag_suggest("EACESS", tbl_errno_candidate, NULL), "EACCES"), "EACESS -> EACCES");
-	check(streq(diag_suggest("domian", tbl_syscall_arg_candidate, (void *)"socket"), "domain"),
+	ok(streq(diag_suggest("AF_INTE", tbl_const_candidate, NULL), "AF_INET"), "AF_INTE -> AF_INET");
+	ok(streq(diag_suggest("EACESS", tbl_errno_candidate, NULL), "EACCES"), "EACESS -> EACCES");
+	ok(streq(diag_suggest("domian", tbl_syscall_arg_candidate, (void *)"socket"), "domain"),
 	      "domian (socket) -> domain");
-	check(streq(diag_suggest("agr1", tbl_syscall_arg_candidate, (void *)"nosuchcall"), "arg1"),
+	ok(streq(diag_suggest("agr1", tbl_syscall_arg_candidate, (void *)"nosuchcall"), "arg1"),
 	      "agr1 -> arg1 for any syscall");
 }
 
