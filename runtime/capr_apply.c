@@ -132,7 +132,7 @@ int capr_read_last_cap(unsigned *last, struct capr_error *err)
 static int read_last_cap(unsigned *last, struct capr_error *err)
 {
 	char buf[16] = "";
-	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	int fd = capr_proc_open("sys/kernel/cap_last_cap", O_RDONLY);
 
 	if (fd >= 0) {
 		ssize_t n = read(fd, buf, sizeof buf - 1);

@@ -272,8 +272,18 @@ int capr_own_bnd_amb(unsigned last_cap, uint64_t *bnd, uint64_t *amb, unsigned l
 int capr_read_last_cap(unsigned *last, struct capr_error *err);
 void capr_prime_last_cap(void);
 
-/* capr_status.c: fields of a /proc/.../status file; `have` says which
- * were found. Async-signal-safe. Returns 0, or -1 if it cannot be read. */
+/* capr_status.c: /proc, also after a chroot that hides it. Between
+ * capr_proc_hold and capr_proc_release (the preload's chroot wrapper) a
+ * descriptor of /proc is kept; capr_proc_open opens a name relative to
+ * /proc ("self/task"), through that descriptor when one is held and
+ * still valid (a name starting with '/' is opened as it is).
+ * Async-signal-safe. */
+void capr_proc_hold(void);
+void capr_proc_release(void);
+int capr_proc_open(const char *rel, int flags);
+/* Fields of a status file under /proc (rel as for capr_proc_open);
+ * `have` says which were found. Async-signal-safe. Returns 0, or -1 if it
+ * cannot be read. */
 enum {
 	CAPR_ST_STATE = 1,
 	CAPR_ST_SIGBLK = 2,
@@ -289,6 +299,6 @@ struct capr_status {
 	uint64_t sigblk, capprm, capeff, capbnd, capamb;
 	unsigned long threads; /* of the whole process */
 };
-int capr_status_read(const char *path, struct capr_status *st);
+int capr_status_read(const char *rel, struct capr_status *st);
 
 #endif /* CAPR_INTERNAL_H */

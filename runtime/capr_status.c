@@ -1,10 +1,18 @@
-/* capr_status.c - the few fields libcapr reads from /proc/.../status.
+/* capr_status.c - libcapr's access to /proc, and the few fields it reads
+ * from /proc/.../status.
  *
- * One read of a thread's status file replaces a prctl per capability:
- * the bounding and ambient sets have no "get all" call (PR_CAPBSET_READ
- * and PR_CAP_AMBIENT_IS_SET take one capability each), so reading them
- * costs 2 x (cap_last_cap + 1) system calls, against open, read and close
- * here (docs/performance.md, "Entering a point").
+ * A triggered point can be entered right after the program has chrooted
+ * into a directory without /proc (an FTP server's jail: the chroot
+ * trigger fires exactly then), and libcapr still has to list the threads
+ * and read their sets. So the preload's chroot() wrapper holds a
+ * descriptor of /proc across the call and the stage (capr_proc_hold,
+ * capr_proc_release), and names under /proc are opened relative to it;
+ * "self" and "thread-self" are relative links in procfs, so they resolve
+ * for whichever thread asks. It is closed right after: a directory
+ * descriptor outside the new root would let the jailed program walk out
+ * of it with "..". The descriptor is checked to still be a procfs
+ * directory before each use; otherwise (and when none is held) the
+ * absolute path is used.
  *
  * Async-signal-safe (the thread broadcast's handler calls it): raw
  * open/read/close, no stdio, no allocation, no locale. The file is
@@ -14,7 +22,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -86,14 +97,55 @@ static void parse_line(const char *line, size_t len, struct capr_status *st)
 	}
 }
 
-int capr_status_read(const char *path, struct capr_status *st)
+static int proc_dir = -1;
+
+void capr_proc_hold(void)
+{
+	int none = -1, fd;
+
+	if (__atomic_load_n(&proc_dir, __ATOMIC_ACQUIRE) >= 0)
+		return;
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return; /* no /proc now: the paths are tried at each use */
+	if (!__atomic_compare_exchange_n(&proc_dir, &none, fd, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		syscall(SYS_close, fd); /* another thread was first */
+}
+
+void capr_proc_release(void)
+{
+	int fd = __atomic_exchange_n(&proc_dir, -1, __ATOMIC_ACQ_REL);
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+}
+
+int capr_proc_open(const char *rel, int flags)
+{
+	int dir = __atomic_load_n(&proc_dir, __ATOMIC_ACQUIRE);
+	struct statfs sf;
+	char path[96] = "/proc/";
+	size_t n = strlen(path), rl = strlen(rel);
+
+	if (rel[0] == '/') /* a path of its own (the unit tests' files) */
+		return (int)syscall(SYS_openat, AT_FDCWD, rel, flags | O_CLOEXEC);
+	if (dir >= 0 && syscall(SYS_fstatfs, dir, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC)
+		return (int)syscall(SYS_openat, dir, rel, flags | O_CLOEXEC);
+	if (n + rl >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path + n, rel, rl + 1);
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags | O_CLOEXEC);
+}
+
+int capr_status_read(const char *rel, struct capr_status *st)
 {
 	char chunk[1024], line[64]; /* on the stack of a signal handler too: small */
 	size_t ll = 0;
 	int fd;
 
 	memset(st, 0, sizeof *st);
-	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	fd = capr_proc_open(rel, O_RDONLY);
 	if (fd < 0)
 		return -1;
 	for (;;) {

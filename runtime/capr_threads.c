@@ -79,7 +79,7 @@ int capr_own_bnd_amb(unsigned last_cap, uint64_t *bnd, uint64_t *amb, unsigned l
 	uint64_t valid = last_cap >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last_cap + 1)) - 1;
 	struct capr_status st;
 
-	if (capr_status_read("/proc/thread-self/status", &st) == 0 && (st.have & CAPR_ST_CAPBND)) {
+	if (capr_status_read("thread-self/status", &st) == 0 && (st.have & CAPR_ST_CAPBND)) {
 		*bnd = st.capbnd & valid;
 		*amb = (st.have & CAPR_ST_CAPAMB) ? st.capamb & valid : 0; /* no line: no ambient set (< 4.3) */
 		if (threads)
@@ -346,11 +346,14 @@ static int tid_has(const struct tidlist *l, pid_t t)
 /* Threads in /proc/self/task that are not in `skip`. */
 static int list_threads(const struct tidlist *skip, struct tidlist *out, struct capr_error *err)
 {
-	DIR *d = opendir("/proc/self/task");
+	int fd = capr_proc_open("self/task", O_RDONLY | O_DIRECTORY);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 
 	out->n = 0;
 	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		capr_seterr(err, errno, "threads", "cannot list /proc/self/task: %s (is /proc mounted?)",
 			    strerror(errno));
 		return -1;
@@ -385,7 +388,7 @@ static void read_status(pid_t tid, struct tstatus *st)
 	const unsigned need = CAPR_ST_SIGBLK | CAPR_ST_CAPPRM | CAPR_ST_CAPEFF;
 
 	memset(st, 0, sizeof *st);
-	snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
+	snprintf(path, sizeof path, "self/task/%d/status", (int)tid);
 	if (capr_status_read(path, &s) < 0 || (s.have & need) != need)
 		return; /* exited meanwhile */
 	st->state = s.state;

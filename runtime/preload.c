@@ -570,11 +570,20 @@ EXPORT int listen(int fd, int backlog)
 EXPORT int chroot(const char *path)
 {
 	int rc;
+	bool pending;
 
 	ensure_init();
+	/* The stage runs inside the new root, which seldom has /proc: hold a
+	 * descriptor of it across the call, for the stage only (capr_status.c
+	 * says why it must not outlive it). */
+	pending = !t_busy && (atomic_load(&g_pending) & (1u << TR_CHROOT));
+	if (pending)
+		capr_proc_hold();
 	rc = real.chroot(path);
 	if (rc == 0)
 		after_success(TR_CHROOT);
+	if (pending)
+		capr_proc_release();
 	return rc;
 }
 

@@ -33,6 +33,8 @@
  *                     "setuid.errno=EILSEQ" shows it was left alone
  *   listen            socket, bind 127.0.0.1:0, listen  listen=ok|...
  *   chroot DIR        chroot(DIR)                       chroot=ok|...
+ *   pause             paused=1, then wait for a signal (the test reads
+ *                     /proc/PID/task/ * /status from outside and kills it)
  *   ptrace            ptrace(PTRACE_PEEKUSER, pid 0): ESRCH unless a
  *                     filter denies it                  ptrace=ESRCH|EACCES...
  *   mount             mount a tmpfs on a path that does not exist: ENOENT
@@ -250,6 +252,10 @@ int main(int argc, char **argv)
 			rc = chown(arg, 1, 1);
 			result("chown", rc, errno);
 			i++;
+		} else if (strcmp(c, "pause") == 0) {
+			printf("paused=1\n");
+			for (;;)
+				pause();
 		} else if (strcmp(c, "setuid0") == 0) {
 			rc = setuid(0);
 			result("setuid0", rc, errno);

@@ -282,6 +282,46 @@ check_eq "chroot that fails: its errno, nothing applied" "ENOENT 0" \
 after=$(printf '%s\n' "$out" | sed -n '/^chroot=ok/,$p')
 check_eq "chroot(\"/\"): stage applied (no_new_privs)" 1 "$(val NoNewPrivs "$after")"
 check_eq "chroot: sys_chroot gone from the bounding set" "$(hex64 "0x$START_BND & ~(1 << 18)")" "$(val CapBnd "$after")"
+
+# A real jail has no /proc, and libcapr still lists the threads and reads
+# their sets there (through a descriptor of /proc the preload holds across
+# chroot() and the stage, and closes after). Four threads chroot into an empty directory; the kernel's
+# view of each, read from outside the jail.
+mkdir -p "$T_TMP/jail"
+# (not through priv(): $! must be capload's pid, which becomes the probe's)
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:verify_asan_link_order=0" \
+	"$CL" jail.capbin -- "$PR" threads 3 chroot "$T_TMP/jail" pause >"$T_TMP/jail.log" 2>&1 &
+JPID=$!
+n=0
+until grep -q '^paused=1' "$T_TMP/jail.log" 2>/dev/null || [ $n -gt 200 ] || ! kill -0 $JPID 2>/dev/null; do
+	n=$((n + 1))
+	sleep 0.05
+done
+check_contains "chroot into a jail without /proc: the program goes on" "chroot=ok" "$(cat "$T_TMP/jail.log")"
+jail_tasks=""
+for t in /proc/$JPID/task/*/status; do
+	[ -f "$t" ] && jail_tasks="$jail_tasks$(sed -n 's/^NoNewPrivs:[[:space:]]*//p; s/^CapBnd:[[:space:]]*//p' "$t" | tr '\n' ' ')
+"
+done
+# and no descriptor of a directory outside the jail is left (".." from it
+# would lead out of the jail)
+outside=""
+for fd in /proc/$JPID/fd/*; do
+	l=$(readlink "$fd" 2>/dev/null) || continue
+	[ -d "$l" ] && outside="$outside $l"
+done
+kill $JPID 2>/dev/null
+wait $JPID 2>/dev/null
+check_eq "chroot into a jail: no directory descriptor left open" "" "$outside"
+# A program's own capr_enter() after its own chroot into such a jail has
+# no /proc to read: refused before any change (capr(3)).
+policy manual 'service manual { after p { drop net_raw } }'
+out=$(priv "$CL" manual.capbin -- "$PR" chroot "$T_TMP/jail" enter-partial p raw 2>&1)
+check_eq "capr_enter after the program's own chroot into a jail: refused at the threads step, nothing changed" \
+	"fail threads 0 ok" "$(val enter "$out") $(val step "$out") $(val partial "$out") $(val raw "$out")"
+want=$(hex64 "0x$START_BND & ~(1 << 18)")
+check_eq "chroot into a jail: every thread (4) has the stage's bounding set and no_new_privs" \
+	"$(printf '%s 1 \n%s 1 \n%s 1 \n%s 1 \n' "$want" "$want" "$want" "$want")" "$(printf '%s' "$jail_tasks")"
 policy gid 'service gid { after setgid { drop net_raw  no_new_privs } }'
 out=$(priv "$CL" gid.capbin -- "$PR" setegid "$NOBODY_GID" status setegid 0 setgid "$NOBODY_GID" status 2>&1)
 check_eq "setgid trigger: a temporary setegid() does not fire" 0 "$(val NoNewPrivs "$out")"
