@@ -136,14 +136,18 @@ void capr_twork_run(const struct capr_twork *w, struct capr_tresult *r)
 			}
 		}
 		/* Step 1: bounding set, while CAP_SETPCAP is still effective.
-		 * bnd_drop holds only what the calling thread had (the plan
-		 * read it); dropping a capability another thread no longer has
-		 * succeeds as well, so no need to read this thread's set. */
+		 * Drop first, read only on failure: the kernel refuses any drop
+		 * without CAP_SETPCAP (EPERM), even of a capability already
+		 * gone, and a stage whose bounding set is already in place
+		 * needs no CAP_SETPCAP (the plan does not ask for it then). */
 		for (unsigned c = 0; c <= w->last_cap && w->bnd_drop; c++) {
 			if (!(w->bnd_drop & (one << c)))
 				continue;
-			if (xprctl(PR_CAPBSET_DROP, c, 0) < 0)
+			if (xprctl(PR_CAPBSET_DROP, c, 0) < 0) {
+				if (errno == EPERM && xprctl(PR_CAPBSET_READ, c, 0) == 0)
+					continue; /* already gone */
 				return tfail(r, CAPR_T_BOUNDING, (int)c, 0, 0);
+			}
 			r->changed = 1;
 		}
 		/* Step 2: securebits, then keep_caps for the uid switch. */

@@ -73,4 +73,13 @@ out=$(priv "$CL" partial.capbin -- "$PR" enter auth touch marker 2>&1)
 check_eq "partial by default: the process terminates with 127" 127 $?
 check_contains "partial by default: message" "capr: setresuid: to uid 65534: Operation not permitted (the process was partly restricted; terminating)" "$out"
 check "partial by default: the program did not go on" [ ! -e marker ]
+
+# A later point whose bounding set is already in place: the kernel refuses
+# every PR_CAPBSET_DROP without cap_setpcap, even of a capability already
+# gone, and p1 gave cap_setpcap up; p2 must still succeed.
+printf 'service b {\n after p1 { bound net_raw  keep net_raw }\n after p2 { bound net_raw }\n}\n' >"$T_TMP/b.cap"
+"$CAPC" "$T_TMP/b.cap" -o "$T_TMP/b.capbin" || fail "compile b.cap"
+out=$(priv "$CL" "$T_TMP/b.capbin" -- "$PR" enter p1 enter-partial p2 status 2>&1)
+check_eq "bounding already in place, no cap_setpcap left: p2 entered" ok "$(printf '%s\n' "$out" | sed -n 's/^enter=//p' | tail -n 1)"
+check_eq "bounding already in place: CapBnd net_raw" "$(hex64 "1 << $CAP_NET_RAW")" "$(val CapBnd "$out")"
 exit 0
