@@ -478,7 +478,8 @@ int sc_check_stack(const struct ir_policy *p)
 	if (p->kind != CAPBIN_KIND_SERVICE)
 		return 0; /* session rules are alternatives: one stage per process */
 	for (size_t a = 0; a < p->narch; a++) {
-		size_t total = 0, nfilters = 0;
+		size_t total = 0;
+		unsigned nfilters = 0;
 		for (size_t i = 0; i < p->nstages; i++) {
 			const struct ir_prog *prog = &p->stages[i].progs[a];
 			if (!p->stages[i].filter || !prog->n)
@@ -493,10 +494,7 @@ int sc_check_stack(const struct ir_policy *p)
 							    prog->insns[k].k};
 			size_t klen = capr_bpf_kernel_len(f, prog->n);
 			free(f);
-			/* the kernel's count: the new filter, plus each one
-			 * already installed with a penalty */
-			total += klen + (nfilters++ ? CAPBIN_PATH_PENALTY : 0);
-			if (total > CAPBIN_MAX_PATH_INSNS) {
+			if (!capr_path_add(&total, &nfilters, klen)) {
 				diag_error(&p->stages[i].loc,
 					   "the seccomp filters installed up to point '%s' come to %zu instructions in the "
 					   "kernel for %s; it refuses more than %d in one process (filters of earlier "

@@ -517,8 +517,7 @@ static int check_path_len(struct rd *r, const struct capbin_header *h, const cap
 			const uint8_t *p = r->buf + h->stage_off + i * sizeof(struct capbin_stage);
 			if (!(pol->stages[i].flags & CAPBIN_STAGE_SECCOMP))
 				continue;
-			total += klen[rd32(p + STG(filter_index)) + a] + (nfilters++ ? CAPBIN_PATH_PENALTY : 0);
-			if (total > CAPBIN_MAX_PATH_INSNS) {
+			if (!capr_path_add(&total, &nfilters, klen[rd32(p + STG(filter_index)) + a])) {
 				char nb[32];
 				capr_seterr(r->err, EINVAL, "filter",
 					    "stage '%s': its %s filter and those of the stages before it come to %zu "

@@ -212,3 +212,12 @@ size_t capr_bpf_kernel_len(const struct sock_filter *f, size_t n)
 	}
 	return len;
 }
+
+/* seccomp_attach_filter()'s count: a new filter's converted length, plus
+ * each filter already installed with CAPBIN_PATH_PENALTY. */
+bool capr_path_add(size_t *total, unsigned *nfilters, size_t klen)
+{
+	*total += klen + (*nfilters ? CAPBIN_PATH_PENALTY : 0);
+	(*nfilters)++;
+	return *total <= CAPBIN_MAX_PATH_INSNS;
+}

@@ -11,6 +11,7 @@
 
 #include <linux/filter.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -116,6 +117,10 @@ long capr_stage_index(const capr_policy *pol, const char *point);
 int capr_bpf_check(const struct sock_filter *f, size_t n, char *why, size_t whylen);
 /* eBPF instructions the kernel makes of a checked filter, at most. */
 size_t capr_bpf_kernel_len(const struct sock_filter *f, size_t n);
+/* Adds a filter of klen (capr_bpf_kernel_len) to the *nfilters filters
+ * totalling *total that a process installed before it, as the kernel
+ * counts them; false once over CAPBIN_MAX_PATH_INSNS. */
+bool capr_path_add(size_t *total, unsigned *nfilters, size_t klen);
 
 /* capr_nss.c: user and group lookups with a growing buffer. Return 1
  * found, 0 not found, -1 error (errno-style code in *e). A found user's
