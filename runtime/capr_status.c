@@ -55,6 +55,8 @@ static int hexval(char c)
  * every field read here, whose values are 16 hex digits or a state). */
 static void parse_line(const char *line, size_t len, struct capr_status *st)
 {
+	if (!len || (line[0] != 'S' && line[0] != 'C' && line[0] != 'T'))
+		return; /* most of the file: no field read here starts otherwise */
 	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
 		size_t kl = strlen(fields[f].key);
 		if (len < kl || memcmp(line, fields[f].key, kl) != 0)
@@ -160,12 +162,19 @@ int capr_status_read(const char *rel, struct capr_status *st)
 		}
 		if (n == 0)
 			break;
-		for (ssize_t i = 0; i < n; i++) {
-			if (chunk[i] == '\n') {
+		for (size_t i = 0; i < (size_t)n;) {
+			const char *nl = memchr(chunk + i, '\n', (size_t)n - i);
+			size_t seg = nl ? (size_t)(nl - chunk) - i : (size_t)n - i;
+			size_t take = sizeof line - 1 - ll; /* the rest of a long line is not needed */
+			if (take > seg)
+				take = seg;
+			memcpy(line + ll, chunk + i, take);
+			ll += take;
+			i += seg;
+			if (nl) {
 				parse_line(line, ll, st);
 				ll = 0;
-			} else if (ll < sizeof line - 1) {
-				line[ll++] = chunk[i]; /* the rest of a long line is not needed */
+				i++;
 			}
 		}
 	}
