@@ -34,8 +34,15 @@
  * A conjunction is then the product of its arguments' lists; more than
  * SC_MAX_LRULES_PER_SYSCALL rules for one syscall is an error.
  *
- * Arguments are `width` bits: 32-bit ABIs compare the low 32 bits of
- * every constant and mask, as libseccomp does (so -1 is 0xffffffff there).
+ * Argument k is bits[k] wide: what the kernel reads of it after its
+ * SYSCALL_DEFINE cast (an int is 32 bits even on x86_64), never more than
+ * the ABI's `width` (32-bit ABIs compare the low 32 bits of every constant
+ * and mask, as libseccomp does, so -1 is 0xffffffff there). Constants are
+ * taken modulo 2^bits. An argument narrower than what libseccomp compares
+ * gets == and masked == only, each under a mask of its own bits: the high
+ * bits of its register are the caller's to choose and mean nothing to the
+ * kernel (ioctl(fd, TIOCSTI | 1UL << 32) is TIOCSTI), so no test may look
+ * at them.
  *
  * Memory: everything temporary lives in one arena per call, freed at the
  * end; sizes are capped so no input can exhaust memory or time.
@@ -84,7 +91,8 @@ struct chunk {
 struct lower {
 	struct chunk *chunks;
 	size_t total;
-	uint64_t max; /* largest argument value: 2^width - 1 */
+	uint64_t max[SC_NARGS]; /* largest value of each argument: 2^bits - 1 */
+	bool narrow[SC_NARGS];  /* compared on fewer bits than libseccomp does */
 	size_t work;  /* conjunctions formed or sorted so far */
 	enum sc_lower_status st;
 };
@@ -238,7 +246,7 @@ static bool iv_intersect(struct lower *L, const struct ival *a, uint32_t na, con
 	return true;
 }
 
-static bool iv_complement(struct lower *L, const struct ival *a, uint32_t na, const struct ival **out,
+static bool iv_complement(struct lower *L, unsigned k, const struct ival *a, uint32_t na, const struct ival **out,
 			  uint32_t *nout)
 {
 	struct ival *r = ar_alloc(L, ((size_t)na + 1) * sizeof *r);
@@ -250,14 +258,14 @@ static bool iv_complement(struct lower *L, const struct ival *a, uint32_t na, co
 	for (uint32_t i = 0; i < na; i++) {
 		if (a[i].lo > next)
 			r[n++] = (struct ival){ next, a[i].lo - 1 };
-		if (a[i].hi >= L->max) {
+		if (a[i].hi >= L->max[k]) {
 			done = true;
 			break;
 		}
 		next = a[i].hi + 1;
 	}
 	if (!done)
-		r[n++] = (struct ival){ next, L->max };
+		r[n++] = (struct ival){ next, L->max[k] };
 	*out = r;
 	*nout = n;
 	return true;
@@ -272,11 +280,12 @@ static bool ac_any(const struct argcon *c)
 
 /* Bring c to its canonical form. Returns 1, 0 when c allows no value, -1
  * on error. */
-static int ac_norm(struct lower *L, struct argcon *c)
+static int ac_norm(struct lower *L, unsigned k, struct argcon *c)
 {
-	const struct ival full = { 0, L->max };
+	const uint64_t max = L->max[k];
+	const struct ival full = { 0, max };
 	if (c->mask) {
-		uint64_t low = ~c->mask & L->max;
+		uint64_t low = ~c->mask & max;
 		if ((low & (low + 1)) == 0) {
 			/* A mask of high bits is a range: (x & ~0xff) == 0x100
 			 * is 0x100..0x1ff. Ranges merge and negate better. */
@@ -309,13 +318,13 @@ static int ac_norm(struct lower *L, struct argcon *c)
 		size_t count = 0;
 		for (uint32_t i = 0; i < ns; i++) {
 			uint64_t lo, hi;
-			if (!first_match(src[i].lo, c->mask, c->val, L->max, &lo) ||
-			    !last_match(src[i].hi, c->mask, c->val, L->max, &hi) || lo > hi)
+			if (!first_match(src[i].lo, c->mask, c->val, max, &lo) ||
+			    !last_match(src[i].hi, c->mask, c->val, max, &hi) || lo > hi)
 				continue;
 			t[nt++] = (struct ival){ lo, hi };
 			for (uint64_t x = lo; count <= ENUM_MAX;) {
 				count++;
-				if (x == hi || !first_match(x + 1, c->mask, c->val, L->max, &x) || x > hi)
+				if (x == hi || !first_match(x + 1, c->mask, c->val, max, &x) || x > hi)
 					break;
 			}
 		}
@@ -329,7 +338,7 @@ static int ac_norm(struct lower *L, struct argcon *c)
 			for (uint32_t i = 0; i < nt; i++) {
 				for (uint64_t x = t[i].lo;;) {
 					p[np++] = (struct ival){ x, x };
-					if (x == t[i].hi || !first_match(x + 1, c->mask, c->val, L->max, &x) || x > t[i].hi)
+					if (x == t[i].hi || !first_match(x + 1, c->mask, c->val, max, &x) || x > t[i].hi)
 						break;
 				}
 			}
@@ -343,12 +352,12 @@ static int ac_norm(struct lower *L, struct argcon *c)
 	}
 	if (c->iv && c->niv == 0)
 		return 0;
-	if (c->iv && c->niv == 1 && c->iv[0].lo == 0 && c->iv[0].hi == L->max)
+	if (c->iv && c->niv == 1 && c->iv[0].lo == 0 && c->iv[0].hi == max)
 		c->iv = NULL, c->niv = 0;
 	return 1;
 }
 
-static int ac_and(struct lower *L, const struct argcon *x, const struct argcon *y, struct argcon *out)
+static int ac_and(struct lower *L, unsigned k, const struct argcon *x, const struct argcon *y, struct argcon *out)
 {
 	if (ac_any(x)) {
 		*out = *y;
@@ -376,7 +385,7 @@ static int ac_and(struct lower *L, const struct argcon *x, const struct argcon *
 		return 1; /* y added nothing: x is canonical already */
 	if (out->mask == y->mask && out->val == y->val && out->iv == y->iv)
 		return 1;
-	return ac_norm(L, out);
+	return ac_norm(L, k, out);
 }
 
 /* Total order on canonical argument constraints. */
@@ -401,7 +410,7 @@ static int ac_cmp(const struct argcon *x, const struct argcon *y)
 }
 
 /* x's values are all in y's (false when unsure: only used to drop terms). */
-static bool ac_subset(const struct lower *L, const struct argcon *x, const struct argcon *y)
+static bool ac_subset(const struct lower *L, unsigned k, const struct argcon *x, const struct argcon *y)
 {
 	if (ac_any(y))
 		return true;
@@ -409,7 +418,7 @@ static bool ac_subset(const struct lower *L, const struct argcon *x, const struc
 		return false;
 	if (!y->iv)
 		return true;
-	const struct ival full = { 0, L->max };
+	const struct ival full = { 0, L->max[k] };
 	const struct ival *a = x->iv ? x->iv : &full;
 	uint32_t na = x->iv ? x->niv : 1;
 	uint32_t j = 0;
@@ -435,7 +444,7 @@ static bool conj_true(const struct conj *c)
 static int conj_and(struct lower *L, const struct conj *x, const struct conj *y, struct conj *out)
 {
 	for (unsigned k = 0; k < SC_NARGS; k++) {
-		int r = ac_and(L, &x->a[k], &y->a[k], &out->a[k]);
+		int r = ac_and(L, k, &x->a[k], &y->a[k], &out->a[k]);
 		if (r <= 0)
 			return r;
 	}
@@ -445,7 +454,7 @@ static int conj_and(struct lower *L, const struct conj *x, const struct conj *y,
 static bool conj_subset(const struct lower *L, const struct conj *x, const struct conj *y)
 {
 	for (unsigned k = 0; k < SC_NARGS; k++)
-		if (!ac_subset(L, &x->a[k], &y->a[k]))
+		if (!ac_subset(L, k, &x->a[k], &y->a[k]))
 			return false;
 	return true;
 }
@@ -497,7 +506,7 @@ static bool merge_run(struct lower *L, struct conj *v, size_t i, size_t j, unsig
 		if (!v[t].a[k].iv) {
 			out->a[k].iv = NULL;
 			out->a[k].niv = 0;
-			return ac_norm(L, &out->a[k]) >= 0;
+			return ac_norm(L, k, &out->a[k]) >= 0;
 		}
 		total += v[t].a[k].niv;
 	}
@@ -516,7 +525,7 @@ static bool merge_run(struct lower *L, struct conj *v, size_t i, size_t j, unsig
 	}
 	out->a[k].iv = u;
 	out->a[k].niv = iv_canon(u, (uint32_t)n);
-	return ac_norm(L, &out->a[k]) >= 0;
+	return ac_norm(L, k, &out->a[k]) >= 0;
 }
 
 /* Canonical, smaller, equivalent form: a true term makes the whole union
@@ -632,7 +641,9 @@ static bool atom_dnf(struct lower *L, const struct sc_cmp *cmp, bool neg, struct
 		fail(L, SC_LOWER_INVALID);
 		return false;
 	}
-	uint64_t max = L->max, v = cmp->value & max;
+	/* A constant is taken modulo 2^bits: on an int argument -1 is
+	 * 0xffffffff, the value the kernel sees after its cast. */
+	uint64_t max = L->max[cmp->arg], v = cmp->value & max;
 	struct ival r = { 0, max };
 	bool empty = false;
 	struct argcon c = { NULL, 0, 0, 0 };
@@ -681,7 +692,7 @@ static bool atom_dnf(struct lower *L, const struct sc_cmp *cmp, bool neg, struct
 		c.niv = 1;
 	}
 	if (!empty) {
-		int ok = ac_norm(L, &c);
+		int ok = ac_norm(L, cmp->arg, &c);
 		if (ok < 0)
 			return false;
 		empty = ok == 0;
@@ -701,11 +712,11 @@ static bool atom_dnf(struct lower *L, const struct sc_cmp *cmp, bool neg, struct
 		d.n = 0;
 	} else if (!c.mask) {
 		struct argcon n = { NULL, 0, 0, 0 };
-		if (!iv_complement(L, c.iv, c.niv, &n.iv, &n.niv))
+		if (!iv_complement(L, cmp->arg, c.iv, c.niv, &n.iv, &n.niv))
 			return false;
 		if (n.niv == 0)
 			d.n = 0;
-		else if (ac_norm(L, &n) < 0)
+		else if (ac_norm(L, cmp->arg, &n) < 0)
 			return false;
 		else
 			d.v[0].a[cmp->arg] = n;
@@ -725,7 +736,7 @@ static bool atom_dnf(struct lower *L, const struct sc_cmp *cmp, bool neg, struct
 			struct argcon *a = &d.v[d.n].a[cmp->arg];
 			a->mask = bit;
 			a->val = ~c.val & bit;
-			int ok = ac_norm(L, a);
+			int ok = ac_norm(L, cmp->arg, a);
 			if (ok < 0)
 				return false;
 			d.n += (size_t)ok;
@@ -889,6 +900,17 @@ static bool alt_push(struct lower *L, struct alts *a, unsigned arg, enum scmp_co
 	return true;
 }
 
+/* arg == x. libseccomp's == compares the whole register (or its low 32
+ * bits on a 32-bit ABI); a narrow argument's high bits are whatever the
+ * caller put there and the kernel ignores them, so it is compared under a
+ * mask of its own bits instead. */
+static bool push_eq(struct lower *L, struct alts *a, unsigned arg, uint64_t x)
+{
+	if (L->narrow[arg])
+		return alt_push(L, a, arg, SCMP_CMP_MASKED_EQ, L->max[arg], x);
+	return alt_push(L, a, arg, SCMP_CMP_EQ, x, 0);
+}
+
 /* Aligned blocks covering [lo, hi]: calls fn for each (mask, base). */
 static size_t blocks(uint64_t lo, uint64_t hi, uint64_t max, uint64_t m, uint64_t v, struct lower *L,
 		     struct alts *out, unsigned arg)
@@ -907,7 +929,7 @@ static size_t blocks(uint64_t lo, uint64_t hi, uint64_t max, uint64_t m, uint64_
 			n++;
 			if (out) {
 				uint64_t mm = bm | m;
-				bool ok = mm == max ? alt_push(L, out, arg, SCMP_CMP_EQ, x | v, 0)
+				bool ok = mm == max ? push_eq(L, out, arg, x | v)
 						    : alt_push(L, out, arg, SCMP_CMP_MASKED_EQ, mm, x | v);
 				if (!ok)
 					return 0;
@@ -939,30 +961,30 @@ static bool range_alts(struct lower *L, struct alts *a, unsigned arg, uint64_t l
 		       uint64_t v, bool eq_only)
 {
 	if (!m && lo == hi)
-		return alt_push(L, a, arg, SCMP_CMP_EQ, lo, 0);
+		return push_eq(L, a, arg, lo);
 	if (!m && !eq_only) {
 		if (lo == 0)
 			return alt_push(L, a, arg, SCMP_CMP_LE, hi, 0);
-		if (hi == L->max)
+		if (hi == L->max[arg])
 			return alt_push(L, a, arg, SCMP_CMP_GE, lo, 0);
 	}
 	/* Bounded on both sides, or with a mask test as well, or eq_only:
 	 * libseccomp compares an argument once per rule, so list the values
 	 * or the aligned blocks, whichever is fewer. */
-	size_t np = points(lo, hi, L->max, m, v);
-	size_t nb = blocks(lo, hi, L->max, m, v, L, NULL, arg);
+	size_t np = points(lo, hi, L->max[arg], m, v);
+	size_t nb = blocks(lo, hi, L->max[arg], m, v, L, NULL, arg);
 	if (np <= nb) {
 		uint64_t x;
-		if (!first_match(lo, m, v, L->max, &x) || x > hi)
+		if (!first_match(lo, m, v, L->max[arg], &x) || x > hi)
 			return true;
 		for (;;) {
-			if (!alt_push(L, a, arg, SCMP_CMP_EQ, x, 0))
+			if (!push_eq(L, a, arg, x))
 				return false;
-			if (x == hi || !first_match(x + 1, m, v, L->max, &x) || x > hi)
+			if (x == hi || !first_match(x + 1, m, v, L->max[arg], &x) || x > hi)
 				return true;
 		}
 	}
-	blocks(lo, hi, L->max, m, v, L, a, arg);
+	blocks(lo, hi, L->max[arg], m, v, L, a, arg);
 	return L->st == SC_LOWER_OK;
 }
 
@@ -975,7 +997,7 @@ static bool arg_alts(struct lower *L, unsigned arg, const struct argcon *c, bool
 		return true;
 	if (!c->iv)
 		return alt_push(L, a, arg, SCMP_CMP_MASKED_EQ, c->mask, c->val);
-	if (!eq_only && !c->mask && c->niv == 2 && c->iv[0].lo == 0 && c->iv[1].hi == L->max &&
+	if (!eq_only && !c->mask && c->niv == 2 && c->iv[0].lo == 0 && c->iv[1].hi == L->max[arg] &&
 	    c->iv[0].hi + 2 == c->iv[1].lo)
 		return alt_push(L, a, arg, SCMP_CMP_NE, c->iv[0].hi + 1, 0);
 	for (uint32_t i = 0; i < c->niv; i++)
@@ -1024,9 +1046,14 @@ static int region_cmp(const void *a, const void *b)
 }
 
 enum sc_lower_status sc_lower(const struct sc_lin *in, size_t n, uint32_t def, unsigned width,
-			      struct sc_lout *out, size_t *culprit, size_t *count)
+			      const unsigned *bits, struct sc_lout *out, size_t *culprit, size_t *count)
 {
-	struct lower L = { .max = width == 32 ? UINT32_MAX : UINT64_MAX };
+	struct lower L = { 0 };
+	for (unsigned k = 0; k < SC_NARGS; k++) {
+		unsigned b = bits && bits[k] && bits[k] < width ? bits[k] : width;
+		L.max[k] = b >= 64 ? UINT64_MAX : ((uint64_t)1 << b) - 1;
+		L.narrow[k] = b < width;
+	}
 	struct dnf *pos = NULL, *neg = NULL;
 	bool *have_neg = NULL;
 	struct region *reg = NULL;
@@ -1112,7 +1139,8 @@ enum sc_lower_status sc_lower(const struct sc_lin *in, size_t n, uint32_t def, u
 	 * argument can multiply rules and make another one shared: repeat
 	 * until nothing changes (at most once per argument). */
 	struct alts alts[SC_NARGS] = { 0 };
-	bool eq_only[SC_NARGS] = { false };
+	bool eq_only[SC_NARGS]; /* a narrow argument has no range test: libseccomp's compare all bits */
+	memcpy(eq_only, L.narrow, sizeof eq_only);
 	size_t total = 0;
 	size_t blame = nreg ? reg[0].last_rule : 0;
 	for (bool changed = true; changed;) {

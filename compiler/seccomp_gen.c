@@ -41,6 +41,7 @@
 
 #include "capr_internal.h"
 #include "seccomp_int.h"
+#include "tables.h"
 
 /* First and last pseudo numbers libseccomp gives multiplexed calls
  * (seccomp-syscalls.h): __PNR_socket..__PNR_sendmmsg, __PNR_semop..__PNR_shmctl.
@@ -178,8 +179,15 @@ static int plan_syscall(const struct sc_filter *f, const struct abi_ctx *a, cons
 			x++;
 		}
 	}
+	/* What the kernel reads of each argument: x32 runs the x86_64 kernel's
+	 * entry points (their types, at most the 32 bits libseccomp compares
+	 * there); the other 32-bit ABIs have i386's (chown there is chown16). */
+	unsigned bits[SC_NARGS];
+	unsigned table = a->abi->width == 64 || a->abi->role == CAPBIN_ABI_X32 ? 64 : 32;
+	for (unsigned i = 0; i < SC_NARGS; i++)
+		bits[i] = tbl_syscall_arg_bits(e->name, i, table);
 	size_t culprit = 0, count = 0;
-	enum sc_lower_status st = sc_lower(in, n, f->default_action, a->abi->width, &p->rules, &culprit, &count);
+	enum sc_lower_status st = sc_lower(in, n, f->default_action, a->abi->width, bits, &p->rules, &culprit, &count);
 	const struct loc *at = n ? &f->rules[src[culprit < n ? culprit : 0]].loc : &f->default_loc;
 	int ret = 0;
 	switch (st) {

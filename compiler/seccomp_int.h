@@ -101,11 +101,13 @@ enum sc_lower_status {
 };
 
 /* Lower one syscall's rules (last match wins, `def` when none matches)
- * for arguments `width` bits wide into pairwise disjoint libseccomp rules
- * with actions other than `def`. On failure *culprit is the input rule to
- * blame and, for SC_LOWER_TOO_MANY, *count the number of rules needed. */
+ * into pairwise disjoint libseccomp rules with actions other than `def`.
+ * width: the bits libseccomp compares on this ABI (32 or 64); bits[k]: the
+ * bits the kernel reads of argument k (0 or NULL: width). On failure
+ * *culprit is the input rule to blame and, for SC_LOWER_TOO_MANY, *count
+ * the number of rules needed. */
 enum sc_lower_status sc_lower(const struct sc_lin *in, size_t n, uint32_t def, unsigned width,
-			      struct sc_lout *out, size_t *culprit, size_t *count);
+			      const unsigned *bits, struct sc_lout *out, size_t *culprit, size_t *count);
 void sc_lout_free(struct sc_lout *out);
 
 #endif /* CAPC_SECCOMP_INT_H */

@@ -452,6 +452,21 @@ static enum sc_op cmp_op(enum ast_cmp_op op)
 	return SC_EQ;
 }
 
+/* A constant wider than what the kernel reads of the argument: only its
+ * low bits are compared (seccomp_cond.c), so say so. A negative constant
+ * that fits sign-extended (AT_FDCWD for an int) is fine. */
+static void check_width(const struct ast_cond *c, const char *syscall, int arg, uint64_t v, const char *what)
+{
+	unsigned bits = tbl_syscall_arg_bits(syscall, (unsigned)arg, 64);
+	if (bits >= 64)
+		return;
+	uint64_t max = ((uint64_t)1 << bits) - 1;
+	if (v <= max || v >= ~(max >> 1))
+		return;
+	diag_warning(&c->loc, "%s 0x%llx does not fit %s()'s %u-bit '%s': the kernel reads only its low bits, so 0x%llx is compared",
+		     what, (unsigned long long)v, syscall, bits, c->arg.text, (unsigned long long)(v & max));
+}
+
 /* One comparison "arg [& mask] op value" as an expression. */
 static struct sc_expr *cmp_expr(const struct ast_cond *c, int arg, bool has_mask, uint64_t mask, enum ast_cmp_op op,
 				uint64_t value)
@@ -507,6 +522,9 @@ static struct sc_expr *cond_lower(const char *syscall, const struct ast_cond *c,
 			}
 			if (!ok)
 				return NULL;
+			if (c->mask)
+				check_width(c, syscall, arg, mask, "mask");
+			check_width(c, syscall, arg, v, "value");
 			return cmp_expr(c, arg, c->mask != NULL, mask, c->op, v);
 		}
 		struct sc_expr *any = NULL;
@@ -518,6 +536,7 @@ static struct sc_expr *cond_lower(const char *syscall, const struct ast_cond *c,
 			}
 			if (!ok)
 				continue;
+			check_width(c, syscall, arg, v, "value");
 			struct sc_expr *e = cmp_expr(c, arg, c->mask != NULL, mask, OP_EQ, v);
 			any = any ? sc_expr_bin(SE_OR, any, e) : e;
 		}

@@ -194,6 +194,22 @@ const char *tbl_syscall_arg_candidate(void *ctx, size_t i)
 	return i < TBL_MAX_ARGS ? generic_args[i] : NULL;
 }
 
+/* ------------------------------------------------------------ argument widths */
+
+static int cmp_widths(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct tbl_widths *)elem)->syscall);
+}
+
+unsigned tbl_syscall_arg_bits(const char *syscall, unsigned arg, unsigned abi_bits)
+{
+	const struct tbl_widths *t = abi_bits == 64 ? tbl_data_widths64 : tbl_data_widths32;
+	size_t n = abi_bits == 64 ? tbl_data_nwidths64 : tbl_data_nwidths32;
+	const struct tbl_widths *w = arg < TBL_MAX_ARGS ? bsearch(syscall, t, n, sizeof *t, cmp_widths) : NULL;
+
+	return w && w->bits[arg] && w->bits[arg] < abi_bits ? w->bits[arg] : abi_bits;
+}
+
 /* ------------------------------------------------------------ syscall names */
 
 static char **sys_names;

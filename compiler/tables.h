@@ -46,6 +46,12 @@ const char *tbl_syscall_arg_name(const char *syscall, unsigned i);
 /* Candidates: ctx is the syscall name. */
 const char *tbl_syscall_arg_candidate(void *ctx, size_t i);
 
+/* How many low bits of argument `arg` (0..5) of `syscall` the kernel reads
+ * on an ABI with `abi_bits`-bit registers (64 or 32): what the syscall's
+ * SYSCALL_DEFINE casts the register to (an int is 32, a umode_t 16).
+ * abi_bits for syscalls and arguments the table does not narrow. */
+unsigned tbl_syscall_arg_bits(const char *syscall, unsigned arg, unsigned abi_bits);
+
 /* Every syscall name libseccomp knows on any arch (for "did you mean"). */
 const char *tbl_syscall_candidate(void *ctx, size_t i);
 

@@ -23,6 +23,18 @@ struct tbl_args {
 extern const struct tbl_args tbl_data_args[];
 extern const size_t tbl_data_nargs;
 
+/* How many low bits of each argument the kernel reads (syscall-widths.txt);
+ * 0 past the listed ones means the full register. Sorted by name, unique.
+ * One table for 64-bit ABIs, one for 32-bit ones. */
+struct tbl_widths {
+	const char *syscall;
+	uint8_t bits[TBL_MAX_ARGS];
+};
+extern const struct tbl_widths tbl_data_widths64[];
+extern const size_t tbl_data_nwidths64;
+extern const struct tbl_widths tbl_data_widths32[];
+extern const size_t tbl_data_nwidths32;
+
 /* A named value; the generated file lets the C compiler compute it from the
  * build host's headers. */
 struct tbl_constant {

@@ -3,7 +3,8 @@
 #
 #   sh tools/gen-tables.sh DATA_DIR OUT.c      (the Makefile runs this)
 #
-# Reads DATA_DIR/syscall-groups.txt, syscall-args.txt, constants.txt,
+# Reads DATA_DIR/syscall-groups.txt, syscall-args.txt, syscall-widths.txt,
+# constants.txt,
 # constant-headers.txt and errno-aliases.txt; writes OUT.c with the layout
 # declared in compiler/tables_data.h. Any malformed line, duplicate name or
 # reference to an unknown group stops the build with FILE:LINE.
@@ -28,7 +29,7 @@ out=$2
 LC_ALL=C
 export LC_ALL
 
-for f in syscall-groups.txt syscall-args.txt constants.txt constant-headers.txt errno-aliases.txt; do
+for f in syscall-groups.txt syscall-args.txt syscall-widths.txt constants.txt constant-headers.txt errno-aliases.txt; do
 	if [ ! -f "$data/$f" ]; then
 		echo "gen-tables: missing $data/$f" >&2
 		exit 1
@@ -222,6 +223,49 @@ sorted() {
 		print "};"
 		printf "const size_t tbl_data_nargs = %d;\n\n", n }
 	' "$tmp.s"
+
+	# ---------------------------------------------------------- widths
+	# "ABI NAME W0 W1 ...": one table per ABI class, sorted by name.
+	for abi in 64 32; do
+		awk -v file="$data/syscall-widths.txt" -v abi="$abi" '
+		function bad(msg) {
+			printf "%s:%d: %s\n", file, NR, msg > "/dev/stderr"
+			exit 1
+		}
+		{ sub(/#.*/, ""); sub(/[ \t]+$/, ""); sub(/^[ \t]+/, "") }
+		$0 == "" { next }
+		{
+			if ($1 != "64" && $1 != "32")
+				bad("expected: 64|32 SYSCALL WIDTH...")
+			if (NF < 3 || NF > 8)
+				bad("expected 1 to 6 widths")
+			if ($2 !~ /^[a-z_][a-z0-9_]*$/)
+				bad("not a syscall name: " $2)
+			for (i = 3; i <= NF; i++)
+				if (($i != 8 && $i != 16 && $i != 32 && $i != 64) || $i + 0 > $1 + 0)
+					bad("width " $i " is not 8, 16, 32 or 64 within the " $1 "-bit ABI")
+			if (($1, $2) in seen)
+				bad($2 " listed twice for the " $1 "-bit ABIs")
+			seen[$1, $2] = 1
+			if ($1 == abi)
+				print
+		}' "$data/syscall-widths.txt" | sort -k2,2 >"$tmp.s" || exit 1
+		[ -s "$tmp.s" ] || [ "$abi" = 32 ] || { echo "$data/syscall-widths.txt: no 64-bit lines" >&2; exit 1; }
+		awk -v abi="$abi" '
+		BEGIN { printf "/* Argument widths on %s-bit ABIs (syscall-widths.txt), sorted. */\n", abi
+			printf "const struct tbl_widths tbl_data_widths%s[] = {\n", abi }
+		{
+			printf "\t{ \"%s\", {", $2
+			for (i = 3; i <= NF; i++)
+				printf " %d,", $i
+			print " } },"
+			n++
+		}
+		END { print "\t{ NULL, { 0 } }"
+			print "};"
+			printf "const size_t tbl_data_nwidths%s = %d;\n\n", abi, n }
+		' "$tmp.s"
+	done
 
 	# ---------------------------------------------------------- constants
 	for t in "constants tbl_data_consts tbl_data_nconsts" \

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -592,7 +593,10 @@ static void test_socket_domains(void)
 		{ SYS_socket, { AF_INET, SOCK_DGRAM }, EXPECT_OK, "socket(AF_INET)" },
 		{ SYS_socket, { AF_NETLINK, SOCK_RAW }, -EPERM, "socket(AF_NETLINK) gets the default" },
 		{ SYS_socket, { AF_PACKET, SOCK_RAW }, -EPERM, "socket(AF_PACKET) gets the default" },
-		{ SYS_socket, { 0x100000000ull | AF_UNIX, SOCK_STREAM }, -EPERM, "socket(1<<32 | AF_UNIX): all 64 bits compared" },
+		/* domain is an int: the kernel reads its low 32 bits, so this
+		 * is socket(AF_UNIX) to it and to the filter alike */
+		{ SYS_socket, { 0x100000000ull | AF_UNIX, SOCK_STREAM }, EXPECT_OK, "socket(1<<32 | AF_UNIX) is socket(AF_UNIX)" },
+		{ SYS_socket, { 0x100000000ull | AF_PACKET, SOCK_RAW }, -EPERM, "socket(1<<32 | AF_PACKET) gets the default" },
 		{ SYS_close, { 1000 }, -EBADF, "close (from the group)" },
 		{ 0 },
 	};
@@ -697,6 +701,8 @@ static void test_64bit(void)
 	rule(f, SC_ACT_ALLOW, "getuid", CMP(0, SC_GT, 0xffffffffull));
 	rule(f, SC_ACT_ALLOW, "getgid", CMP(0, SC_NE, 0x100000001ull));
 	rule(f, SC_ACT_ALLOW, "getpriority", CMP(0, SC_EQ, (uint64_t)-1));
+	/* lseek's offset is an off_t: 64 bits on x86_64 (arg0, fd, is not) */
+	rule(f, SC_ACT_ALLOW, "lseek", CMP(1, SC_EQ, (uint64_t)-1));
 	struct probe p[] = {
 		{ SYS_getppid, { 1 }, EXPECT_OK, "getppid(1) == 1" },
 		{ SYS_getppid, { 0x100000001ull }, -EPERM, "getppid(0x100000001) != 1" },
@@ -705,11 +711,56 @@ static void test_64bit(void)
 		{ SYS_getgid, { 0x100000001ull }, -EPERM, "getgid(0x100000001) fails != 0x100000001" },
 		{ SYS_getgid, { 1 }, EXPECT_OK, "getgid(1) != 0x100000001 (low words equal)" },
 		{ SYS_getgid, { 0x100000000ull }, EXPECT_OK, "getgid(1<<32) != 0x100000001 (high words equal)" },
-		{ SYS_getpriority, { 0xffffffffffffffffull, 0 }, -EINVAL, "getpriority(-1): -1 is 64 bits" },
-		{ SYS_getpriority, { 0xffffffffull, 0 }, -EPERM, "getpriority(0xffffffff) is not -1" },
+		{ SYS_getpriority, { 0xffffffffffffffffull, 0 }, -EINVAL, "getpriority(-1)" },
+		{ SYS_getpriority, { 0xffffffffull, 0 }, -EINVAL, "getpriority(0xffffffff): which is an int, so this is -1 too" },
+		{ SYS_lseek, { (uint64_t)-1, 0xffffffffffffffffull, SEEK_SET }, -EBADF, "lseek(-1, -1): offset -1 is 64 bits" },
+		{ SYS_lseek, { (uint64_t)-1, 0xffffffffull, SEEK_SET }, -EPERM, "lseek(-1, 0xffffffff): an off_t is not -1 there" },
 		{ 0 },
 	};
 	probe_filter("64-bit comparisons", f, p);
+	sc_filter_free(f);
+}
+
+/* Arguments the kernel reads as int or unsigned int (or umode_t) are
+ * compared on their low bits: the kernel's SYSCALL_DEFINE wrapper casts
+ * the register, so ioctl(fd, TIOCSTI | 1UL << 32) is TIOCSTI to it. A
+ * filter comparing all 64 bits let each of these calls through a deny
+ * rule (the class of Flatpak's CVE-2019-10063). */
+static void test_32bit_args(void)
+{
+	struct sc_filter *f = filter(SC_ACT_ALLOW);
+	const uint64_t hi = 1ull << 32;
+	uint64_t tty[] = { TIOCSTI, TIOCLINUX };
+	rule(f, SC_ACT_ERRNO(EACCES), "ioctl", in_set(1, tty, 2));
+	rule(f, SC_ACT_ERRNO(EACCES), "socket", CMP(0, SC_EQ, AF_PACKET));
+	rule(f, SC_ACT_ERRNO(EACCES), "prctl", CMP(0, SC_EQ, PR_SET_NAME));
+	rule(f, SC_ACT_ERRNO(EACCES), "kill", CMP(1, SC_EQ, 0));
+	rule(f, SC_ACT_ERRNO(EACCES), "fcntl", CMP(0, SC_EQ, 1));
+	rule(f, SC_ACT_ERRNO(EACCES), "chmod", CMP(1, SC_EQ, 04755));
+	/* ranges and != on an int: no range test may look at the high word */
+	rule(f, SC_ACT_ERRNO(EACCES), "setpgid", CMP(1, SC_GE, 100));
+	rule(f, SC_ACT_ERRNO(EACCES), "getsid", CMP(0, SC_NE, 0));
+	struct probe p[] = {
+		{ SYS_ioctl, { (uint64_t)-1, TIOCSTI }, -EACCES, "ioctl(TIOCSTI)" },
+		{ SYS_ioctl, { (uint64_t)-1, hi | TIOCSTI }, -EACCES, "ioctl(1<<32 | TIOCSTI)" },
+		{ SYS_ioctl, { (uint64_t)-1, (0xdeadull << 32) | TIOCLINUX }, -EACCES, "ioctl(0xdead<<32 | TIOCLINUX)" },
+		{ SYS_ioctl, { (uint64_t)-1, hi | TCGETS }, -EBADF, "ioctl(1<<32 | TCGETS) reaches the kernel" },
+		{ SYS_socket, { hi | AF_PACKET, SOCK_RAW, 0 }, -EACCES, "socket(1<<32 | AF_PACKET)" },
+		{ SYS_prctl, { hi | PR_SET_NAME, (uint64_t)(uintptr_t) "x" }, -EACCES, "prctl(1<<32 | PR_SET_NAME)" },
+		{ SYS_kill, { 1, hi }, -EACCES, "kill(1, 1<<32 | 0)" },
+		{ SYS_kill, { 1, 0xffffffff00000000ull }, -EACCES, "kill(1, 0xffffffff<<32 | 0)" },
+		{ SYS_fcntl, { hi | 1, F_GETFD }, -EACCES, "fcntl(1<<32 | 1, F_GETFD)" },
+		{ SYS_fcntl, { hi | 2, F_GETFD }, EXPECT_OK, "fcntl(1<<32 | 2, F_GETFD) is allowed" },
+		{ SYS_chmod, { (uint64_t)(uintptr_t) "/nonexistent/capc", 0x10000 | 04755 }, -EACCES,
+		  "chmod(path, 0x10000 | 04755): mode is a 16-bit umode_t" },
+		{ SYS_chmod, { (uint64_t)(uintptr_t) "/nonexistent/capc", 0755 }, -ENOENT, "chmod(path, 0755) is allowed" },
+		{ SYS_setpgid, { (uint64_t)-1, hi | 5 }, -ESRCH, "setpgid(-1, 1<<32 | 5): 5 < 100" },
+		{ SYS_setpgid, { (uint64_t)-1, hi | 100 }, -EACCES, "setpgid(-1, 1<<32 | 100): 100 >= 100" },
+		{ SYS_getsid, { hi }, EXPECT_OK, "getsid(1<<32): 0 to the kernel, != 0 does not hold" },
+		{ SYS_getsid, { (uint64_t)-1 }, -EACCES, "getsid(-1) != 0" },
+		{ 0 },
+	};
+	probe_filter("32-bit arguments", f, p);
 	sc_filter_free(f);
 }
 
@@ -1104,8 +1155,10 @@ static void test_determinism(void)
 
 static void test_limits(void)
 {
-	/* over a thousand distinct conditional rules: over 4096 instructions
-	 * (distinct per syscall: libseccomp shares identical rule trees;
+	/* thousands of distinct conditional rules: over 4096 instructions
+	 * (distinct per syscall, in the low 32 bits that an int argument keeps,
+	 * with no bit pattern that would merge them into a mask test;
+	 * libseccomp shares identical rule trees;
 	 * spread over 300 syscalls: libseccomp is slow with many per syscall) */
 	struct sc_filter *f = filter(SC_ACT_ERRNO(EPERM));
 	unsigned s = stmt(f, SC_ACT_ALLOW);
@@ -1113,8 +1166,8 @@ static void test_limits(void)
 		char *name = seccomp_syscall_resolve_num_arch(seccomp_arch_native(), nr);
 		if (!name)
 			continue;
-		for (uint64_t v = 1; v <= 4; v++)
-			rule_in(f, s, name, NULL, CMP(0, SC_EQ, (v << 32) + (uint64_t)nr));
+		for (uint64_t v = 1; v <= 12; v++)
+			rule_in(f, s, name, NULL, CMP(0, SC_EQ, (v * 0x9e3779b1ull + (uint64_t)nr) & 0xffffffffull));
 		free(name);
 		n++;
 	}
@@ -1124,7 +1177,7 @@ static void test_limits(void)
 	ok(r == -1 && contains(text, "t.cap:1:3: error: the seccomp filter for %s has", native_name()) &&
 		      strstr(text, "instructions; the kernel accepts at most 4096"),
 	      "more than 4096 instructions is an error at the default's location naming arch and count");
-	printf("#   %.*s\n", (int)strcspn(text, "\n"), text);
+	printf("#   %.*s (%u instructions)\n", (int)strcspn(text ? text : "", "\n"), text ? text : "", (unsigned)p.n);
 	free(text);
 	free(p.insns);
 	sc_filter_free(f);
@@ -1336,6 +1389,7 @@ int main(void)
 	test_in_sets();
 	test_last_match_and_groups();
 	test_64bit();
+	test_32bit_args();
 	test_ranges();
 	test_kill();
 	test_trap_log();
