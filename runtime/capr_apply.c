@@ -308,9 +308,22 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 		return -1;
 	}
 	p->sb0 = (unsigned)v;
-	p->nnp0 = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
-	getresuid(&p->ruid, &p->euid, &p->suid);
-	getresgid(&p->rgid, &p->egid, &p->sgid);
+	v = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	if (v < 0) {
+		capr_seterr(err, errno, "no_new_privs", "PR_GET_NO_NEW_PRIVS: %s", strerror(errno));
+		return -1;
+	}
+	p->nnp0 = v == 1;
+	/* The plan compares against these ids: uninitialized ones (a filter
+	 * of an earlier stage refusing getresuid) would plan from garbage. */
+	if (getresuid(&p->ruid, &p->euid, &p->suid) < 0) {
+		capr_seterr(err, errno, "identity", "getresuid: %s", strerror(errno));
+		return -1;
+	}
+	if (getresgid(&p->rgid, &p->egid, &p->sgid) < 0) {
+		capr_seterr(err, errno, "identity", "getresgid: %s", strerror(errno));
+		return -1;
+	}
 
 	p->prm_old = p->prm0;
 	p->eff_old = p->eff0;

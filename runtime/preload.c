@@ -325,12 +325,21 @@ struct idctx {
 	int keepcaps_set;
 };
 
+/* The ids a trigger is about. They decide whether a stage fires and
+ * whether keep_caps must be undone, so a failure (a filter of an earlier
+ * stage refusing getresuid, say) ends the process: going on would guess,
+ * and a wrong guess leaves a non-root process with root's permitted set. */
 static void get_ids(int tr, unsigned *r, unsigned *e, unsigned *s)
 {
-	if (tr == TR_SETUID)
-		getresuid(r, e, s);
-	else
-		getresgid(r, e, s);
+	int rc = tr == TR_SETUID ? getresuid(r, e, s) : getresgid(r, e, s);
+
+	if (rc < 0) {
+		struct capr_error err;
+		memset(&err, 0, sizeof err);
+		capr_seterr(&err, errno, "identity", "%s: %s", tr == TR_SETUID ? "getresuid" : "getresgid",
+			    strerror(errno));
+		die_point(pending_point(tr), tr, &err);
+	}
 }
 
 /* Whether the call, if it succeeds, can leave no id 0: the kernel's rules
@@ -413,13 +422,24 @@ static bool id_before(struct idctx *c, int tr, enum idcall call, unsigned a, uns
 	if (c->r0 && c->e0 && c->s0)
 		goto no; /* no id 0 to leave */
 	sb = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
-	c->secbits0 = sb < 0 ? 0 : (unsigned)sb;
+	if (sb < 0) {
+		struct capr_error err;
+		memset(&err, 0, sizeof err);
+		capr_seterr(&err, errno, "securebits", "PR_GET_SECUREBITS: %s", strerror(errno));
+		die_point(pending_point(tr), tr, &err);
+	}
+	c->secbits0 = (unsigned)sb;
 	if (tr == TR_SETUID && may_leave(c, call, a, b, d)) {
 		uint64_t e, p, i;
 		/* Nothing to lose, or the program keeps its sets itself
 		 * (keep_caps, no_setuid_fixup): the kernel's rule is fine. */
-		if (capr_capget(0, &e, &p, &i) == 0 && p &&
-		    !(c->secbits0 & (CAPBIN_SECBIT_KEEP_CAPS | CAPBIN_SECBIT_NO_SETUID_FIXUP))) {
+		if (capr_capget(0, &e, &p, &i) < 0) {
+			struct capr_error err;
+			memset(&err, 0, sizeof err);
+			capr_seterr(&err, errno, "caps", "capget: %s", strerror(errno));
+			die_point(pending_point(tr), tr, &err);
+		}
+		if (p && !(c->secbits0 & (CAPBIN_SECBIT_KEEP_CAPS | CAPBIN_SECBIT_NO_SETUID_FIXUP))) {
 			keepcaps_all(tr, 1);
 			c->keepcaps_set = 1;
 		}
@@ -589,17 +609,24 @@ EXPORT int chroot(const char *path)
 
 /* ---------------------------------------------------------------- capr_enter from the program */
 
-/* The program still has the id 0 its setuid (setgid) trigger is about. */
-static bool before_switch(unsigned trigger)
+/* 1: the program still has the id 0 its setuid (setgid) trigger is
+ * about; 0: it has not; -1: the ids cannot be read (err says why). */
+static int before_switch(unsigned trigger, struct capr_error *err)
 {
 	unsigned r, e, s;
+	int rc;
 
 	if (trigger == CAPBIN_TRIGGER_SETUID)
-		getresuid(&r, &e, &s);
+		rc = getresuid(&r, &e, &s);
 	else if (trigger == CAPBIN_TRIGGER_SETGID)
-		getresgid(&r, &e, &s);
+		rc = getresgid(&r, &e, &s);
 	else
-		return false;
+		return 0;
+	if (rc < 0) {
+		capr_seterr(err, errno, "identity", "%s: %s",
+			    trigger == CAPBIN_TRIGGER_SETUID ? "getresuid" : "getresgid", strerror(errno));
+		return -1;
+	}
 	return !r || !e || !s;
 }
 
@@ -645,10 +672,18 @@ EXPORT int capr_preload_enter_v1(const char *point, unsigned flags, struct capr_
 	}
 	/* Before the program's own switch: its trigger applies it then. Now
 	 * it would take away the capability that switch needs. */
-	if (!(flags & CAPR_DRY_RUN) && pol == g_pol && !(pol->entered & BIT(i)) && before_switch(st->trigger)) {
-		g_requested |= BIT(i);
-		pthread_mutex_unlock(&g_lock);
-		return 0;
+	if (!(flags & CAPR_DRY_RUN) && pol == g_pol && !(pol->entered & BIT(i))) {
+		int before = before_switch(st->trigger, err);
+		if (before < 0) {
+			pthread_mutex_unlock(&g_lock);
+			errno = err->err ? err->err : EIO;
+			return -1;
+		}
+		if (before) {
+			g_requested |= BIT(i);
+			pthread_mutex_unlock(&g_lock);
+			return 0;
+		}
 	}
 	t_busy = 1;
 	rc = capr_enter_index(pol, (size_t)i, flags, NULL, err);

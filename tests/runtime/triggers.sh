@@ -223,6 +223,20 @@ check_eq "a failing setuid(): its errno" EPERM "$(val setuid "$out")"
 check_eq "a failing setuid(): nothing applied" "0 0 0 0 0" "$(val Uid "$out") $(val NoNewPrivs "$out")"
 check_eq "a failing setuid(): keep_caps put back" 0x00 "$(val securebits "$out")"
 check_eq "a failing setuid(): capabilities as before" "$(hex64 "0x$START_PRM & ~(1 << 7)")" "$(val CapPrm "$out")"
+# The ids decide whether the trigger fired and whether keep_caps must be
+# undone: when they cannot be read (here an exec-stage filter refuses
+# getresuid), the process ends. Before this was checked, the switch went
+# through with keep_caps set and the stage never ran: uid nobody with
+# root's whole permitted set, and setuid(0) took it back to root.
+policy noids 'service noids { seccomp { default allow  deny getresuid errno EACCES }
+	after auth { keep net_bind_service } }'
+out=$(priv "$CL" noids.capbin -- "$PR" setuid "$NOBODY_UID" setuid0 status 2>&1)
+rc=$?
+check_eq "getresuid refused at a setuid trigger: exit 127" 127 "$rc"
+check_contains "getresuid refused at a setuid trigger: the step and reason" \
+	"capr: point 'auth' (setuid trigger): identity: getresuid: Permission denied" "$out"
+check_eq "getresuid refused at a setuid trigger: the program never went on (no setuid(0))" "" "$(val setuid0 "$out")"
+
 # A child forked after the point has it: its own listen() applies nothing
 # (webd's stage could not be applied twice: the switch to nobody would
 # fail and the child would exit 127).
