@@ -384,6 +384,14 @@ int main(int argc, char **argv)
 			die("preload",
 			    "the policy has triggered stages (setuid/setgid/listen/chroot) and %s was found neither next to capload nor in %s/capc",
 			    PRELOAD_NAME, CAPC_LIBDIR);
+		/* The object runs inside the root service: one a user could
+		 * replace is the user's code running as root. */
+		int pfd = open(preload, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (pfd < 0)
+			die("preload", "%s: %s", preload, strerror(errno));
+		if (capr_check_trust(pfd, preload, CAPR_TRUST_ENV_OVERRIDE, &err) < 0)
+			die("preload", "%s", err.msg);
+		close(pfd);
 	}
 
 	if (dry_run) {

@@ -210,7 +210,7 @@ CAPR_PUBLIC capr_policy *capr_inherited(struct capr_error *err)
 			    seals < 0 ? ": " : "", seals < 0 ? strerror(errno) : "");
 		goto fail;
 	}
-	pol = capr_open_fd((int)fd, err);
+	pol = capr_open_fd_nocheck((int)fd, err);
 	if (!pol)
 		goto fail;
 	if (pol->nstages && pol->stages[0].trigger == CAPBIN_TRIGGER_EXEC)

@@ -812,7 +812,7 @@ int capr_read_blob_fd(int fd, uint8_t **out, size_t *outlen, struct capr_error *
 	return 0;
 }
 
-CAPR_PUBLIC capr_policy *capr_open_fd(int fd, struct capr_error *err)
+capr_policy *capr_open_fd_nocheck(int fd, struct capr_error *err)
 {
 	uint8_t *buf;
 	size_t len;
@@ -822,16 +822,31 @@ CAPR_PUBLIC capr_policy *capr_open_fd(int fd, struct capr_error *err)
 	return capr_policy_from_buf(buf, len, err);
 }
 
+CAPR_PUBLIC capr_policy *capr_open_fd(int fd, struct capr_error *err)
+{
+	if (capr_check_trust(fd, NULL, CAPR_TRUST_ENV_OVERRIDE, err) < 0)
+		return NULL;
+	return capr_open_fd_nocheck(fd, err);
+}
+
 CAPR_PUBLIC capr_policy *capr_open(const char *path, struct capr_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO put in the blob's place must not hang a root
+	 * service's start (the trust check refuses it right after). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	capr_policy *pol;
 
 	if (fd < 0) {
 		capr_seterr(err, errno, "open", "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	pol = capr_open_fd(fd, err);
+	if (capr_check_trust(fd, path, CAPR_TRUST_ENV_OVERRIDE, err) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	pol = capr_open_fd_nocheck(fd, err);
 	close(fd);
 	return pol;
 }

@@ -107,6 +107,16 @@ capr_policy *capr_policy_from_buf(uint8_t *buf, size_t len, struct capr_error *e
 /* The whole of fd (from offset 0 when seekable) into a malloc'ed buffer,
  * refusing more than CAPBIN_MAX_SIZE bytes; capr_open_fd and capc --dump. */
 int capr_read_blob_fd(int fd, uint8_t **out, size_t *len, struct capr_error *err);
+/* capr_open_fd() without the ownership check (capr_trust.c): for callers
+ * that checked already, or a descriptor capload sealed. */
+capr_policy *capr_open_fd_nocheck(int fd, struct capr_error *err);
+
+/* capr_trust.c: when the process runs as root, refuse (-1, step "trust")
+ * a file that a non-root user could have written: owner, mode, and every
+ * directory on its path. path: what the caller opened (messages, and the
+ * directories when /proc is missing), or NULL. */
+#define CAPR_TRUST_ENV_OVERRIDE 0x1u /* honour CAPR_TRUST_ANY_FILE=1 (secure_getenv) */
+int capr_check_trust(int fd, const char *path, unsigned flags, struct capr_error *err);
 /* Validate without keeping the result; CAPR_VALIDATE_ANY_ARCH accepts a
  * blob whose filters are for other architectures (capc --dump). */
 #define CAPR_VALIDATE_ANY_ARCH 0x1u

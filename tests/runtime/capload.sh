@@ -38,6 +38,54 @@ out=$("$CL" text.capbin -- "$PR" touch marker 2>&1)
 check_contains "a text file: bad magic" "capload: blob: not a capbin blob (bad magic)" "$out"
 check "bad blobs: command never ran" [ ! -e marker ]
 
+# Blobs a non-root user could have written decide nothing for root (like
+# sshd's StrictModes): the file and every directory above it. Before this
+# check, a nobody-owned 0666 blob ran the command with whatever it said.
+NOBODY=$(id -u nobody)
+trust_refused() { # DESC BLOB EXPECTED-MESSAGE
+	rm -f marker
+	out=$("$CL" "$2" -- "$PR" touch marker 2>&1)
+	check_eq "$1: exit 127" 127 $?
+	check_contains "$1: message" "$3" "$out"
+	check "$1: command did not run" [ ! -e marker ]
+}
+cp ambient.capbin nobody.capbin
+chown nobody nobody.capbin
+trust_refused "blob owned by nobody" nobody.capbin \
+	"capload: trust: nobody.capbin is owned by uid $NOBODY with mode 0644: a root process only uses files owned by root"
+cp ambient.capbin open.capbin
+chmod 0666 open.capbin
+trust_refused "world-writable blob" open.capbin "capload: trust: open.capbin is owned by uid 0 with mode 0666"
+cp ambient.capbin grp.capbin
+chmod 0620 grp.capbin
+trust_refused "group-writable blob" grp.capbin "with mode 0620"
+mkdir -m 0777 wdir
+cp ambient.capbin wdir/a.capbin
+trust_refused "blob in a 0777 directory" wdir/a.capbin \
+	"capload: trust: wdir/a.capbin: directory $T_TMP/wdir has mode 0777: others could replace the file"
+mkdir -m 0755 udir
+chown nobody udir
+cp ambient.capbin udir/a.capbin
+trust_refused "blob in a directory owned by nobody" udir/a.capbin "directory $T_TMP/udir is owned by uid $NOBODY"
+mkdir -p deep/er
+cp ambient.capbin deep/er/a.capbin
+chmod 0777 deep
+trust_refused "a writable directory further up the path" deep/er/a.capbin "directory $T_TMP/deep has mode 0777"
+ln -s wdir/a.capbin link.capbin
+trust_refused "a symlink into a writable directory: the real directory counts" link.capbin "directory $T_TMP/wdir has mode 0777"
+mkdir -m 1777 sticky
+cp ambient.capbin sticky/a.capbin
+out=$("$CL" sticky/a.capbin -- "$PR" env CAPC_RAN 2>&1)
+check_eq "blob in a root-owned sticky directory (like /tmp): accepted, the command ran" "0 (unset)" "$? $(val env.CAPC_RAN "$out")"
+out=$(CAPR_TRUST_ANY_FILE=1 "$CL" nobody.capbin -- "$PR" env CAPC_RAN 2>&1)
+check_eq "CAPR_TRUST_ANY_FILE=1 overrides the check" "0 (unset)" "$? $(val env.CAPC_RAN "$out")"
+out=$("$PR" open "$T_TMP/nobody.capbin" open "$T_TMP/wdir/a.capbin" open "$T_TMP/ambient.capbin" 2>&1)
+check_eq "capr_open as root refuses the same files" \
+	"trust: $T_TMP/nobody.capbin is owned by uid $NOBODY with mode 0644: a root process only uses files owned by root and writable by no one else|trust: $T_TMP/wdir/a.capbin: directory $T_TMP/wdir has mode 0777: others could replace the file (make it writable by root only, or sticky)|ok" \
+	"$(printf '%s\n' "$out" | sed -n 's/^open=//p' | paste -sd'|')"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$PR" open "$T_TMP/nobody.capbin" 2>&1)
+check_eq "capr_open as a user: that user's own files are fine" ok "$(val open "$out")"
+
 # A typo in the command: refused before anything is applied.
 out=$(priv "$CL" ambient.capbin -- capc-no-such-command 2>&1)
 check_eq "unknown command: exit 127" 127 $?
@@ -132,6 +180,14 @@ if printf 'int capr_test_preload;\n' | ${CC:-cc} -shared -fPIC -x c -o capr_prel
 	out=$(ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD=libc.so.6 priv "$CL" trigger.capbin -- /usr/bin/env 2>&1)
 	check_contains "preload next to capload: prepended" "LD_PRELOAD=$T_TMP/capr_preload.so:libc.so.6" "$out"
 	check_contains "trigger policy: CAPR_POLICY_FD handed over" "CAPR_POLICY_FD=" "$out"
+	# The preload object runs inside the root service: a replaceable one
+	# is refused like a replaceable blob.
+	chmod 0666 capr_preload.so
+	out=$(priv "$CL" trigger.capbin -- "$PR" touch marker 2>&1)
+	check_eq "world-writable preload object: exit 127" 127 $?
+	check_contains "world-writable preload object: message" \
+		"capload: preload: $T_TMP/capr_preload.so is owned by uid 0 with mode 0666" "$out"
+	check "world-writable preload object: not run" [ ! -e marker ]
 	rm -f capr_preload.so
 else
 	fail "cannot build a stand-in preload object"

@@ -107,6 +107,9 @@ cp login.capbin groupw.capbin
 chmod 664 groupw.capbin
 cp login.capbin userowned.capbin
 chown "$TAK" userowned.capbin
+# A root-owned blob in a directory others may write: they could swap it.
+mkdir -m 0777 opendir
+cp login.capbin opendir/login.capbin
 
 # The commands run as the test users: their marker lives where they can write.
 mkdir -m 1777 "$T_TMP/mark"
@@ -129,6 +132,7 @@ svc capc-missing policy="$T_TMP/missing.capbin"
 svc capc-service policy="$T_TMP/service.capbin"
 svc capc-groupw policy="$T_TMP/groupw.capbin"
 svc capc-userowned policy="$T_TMP/userowned.capbin"
+svc capc-opendir policy="$T_TMP/opendir/login.capbin"
 svc capc-fo-missing policy="$T_TMP/missing.capbin" fail_open
 svc capc-fo-corrupt policy="$T_TMP/corrupt.capbin" fail_open
 svc capc-fo-valid policy="$T_TMP/login.capbin" fail_open
@@ -299,10 +303,16 @@ log_has "service blob: syslog says why" "kind: service 'ping' is not a session p
 
 login capc-groupw "$TAK" -- "$PR" touch "$M"
 check_eq "group-writable blob: refused" "4 PAM_SESSION_ERR" "$rc $(val open_session "$out" | cut -d' ' -f1)"
-log_has "group-writable blob: syslog says why" "permissions: owned by uid 0 with mode 0664"
+log_has "group-writable blob: syslog says why" "trust: $T_TMP/groupw.capbin is owned by uid 0 with mode 0664"
 login capc-userowned "$TAK" -- "$PR" touch "$M"
 check_eq "blob owned by a user: refused" "4 PAM_SESSION_ERR" "$rc $(val open_session "$out" | cut -d' ' -f1)"
-log_has "blob owned by a user: syslog says why" "permissions: owned by uid $(id -u "$TAK") with mode 0644"
+log_has "blob owned by a user: syslog says why" "trust: $T_TMP/userowned.capbin is owned by uid $(id -u "$TAK") with mode 0644"
+login capc-opendir "$TAK" -- "$PR" touch "$M"
+check_eq "blob in a world-writable directory: refused" "4 PAM_SESSION_ERR" "$rc $(val open_session "$out" | cut -d' ' -f1)"
+check "blob in a world-writable directory: the command did not run" [ ! -e "$M" ]
+log_has "blob in a world-writable directory: syslog says why" "directory $T_TMP/opendir has mode 0777"
+CAPR_TRUST_ANY_FILE=1 login capc-opendir "$TAK" -- "$PR" touch "$M"
+check_eq "pam_capc ignores CAPR_TRUST_ANY_FILE" "4 PAM_SESSION_ERR" "$rc $(val open_session "$out" | cut -d' ' -f1)"
 
 login capc-fo-missing "$TAK" -- "$PR" status touch "$M"
 check_eq "fail_open, missing blob: session opened" "0 PAM_SUCCESS" "$rc $(val open_session "$out" | cut -d' ' -f1)"
