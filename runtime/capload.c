@@ -137,63 +137,114 @@ static char *find_command(const char *cmd)
 	die("exec", "%s: %s (searched PATH=%s)", cmd, why == EACCES ? "permission denied" : "command not found", path);
 }
 
+/* CMD, opened once: what is checked (executable, set-ID bits, file
+ * capabilities, how it is linked) is what runs, whatever the path names
+ * by the time of the exec. An execute-only file is opened O_PATH (it can
+ * still be executed; the preload checks then cannot read it and refuse). */
+static int open_command(const char *cmd)
+{
+	struct stat st;
+	int fd = open(cmd, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0 && errno == EACCES)
+		fd = open(cmd, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		die("exec", "%s: %s", cmd, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		die("exec", "%s: fstat: %s", cmd, strerror(errno));
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		die("exec", "%s: %s", cmd, strerror(S_ISDIR(st.st_mode) ? EISDIR : EACCES));
+	return fd;
+}
+
+/* Execute the opened CMD; returns only on failure (errno set).
+ * - execveat(AT_EMPTY_PATH) runs exactly the file opened. A #! script is
+ *   handed to its interpreter as /dev/fd/N, which must then survive the
+ *   exec: its FD_CLOEXEC is cleared (the interpreter inherits it, as with
+ *   fexecve(3)).
+ * - A filter of the exec stage may allow execve but not execveat, and old
+ *   kernels lack execveat: then execve of /proc/self/fd/N, the same file.
+ * - As execvp: a file the kernel cannot execute (ENOEXEC) is a shell
+ *   script, read by /bin/sh from /dev/fd/N. */
+static void exec_command(int fd, char **argv)
+{
+	char hdr[2], self[64], devfd[64];
+	int e;
+
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	snprintf(devfd, sizeof devfd, "/dev/fd/%d", fd);
+	if (pread(fd, hdr, 2, 0) == 2 && hdr[0] == '#' && hdr[1] == '!') {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+			return;
+	}
+	execveat(fd, "", argv, environ, AT_EMPTY_PATH);
+	e = errno;
+	if (e == ENOSYS || e == EPERM || e == EACCES) {
+		execve(self, argv, environ);
+		if (errno != ENOENT) /* no /proc: keep execveat's reason */
+			e = errno;
+	}
+	if (e == ENOEXEC) {
+		size_t n = 0;
+		int fl = fcntl(fd, F_GETFD);
+		while (argv[n])
+			n++;
+		char **shv = calloc(n + 2, sizeof *shv);
+		if (shv && fl >= 0 && fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) == 0) {
+			shv[0] = (char *)"sh";
+			shv[1] = devfd;
+			for (size_t k = 1; k <= n; k++)
+				shv[k + 1] = argv[k];
+			execv("/bin/sh", shv);
+		}
+		free(shv);
+	}
+	errno = e;
+}
+
 /* ---------------------------------------------------------------- preload checks */
 
-/* The loader honours LD_PRELOAD only for a dynamically linked program that
- * does not run with AT_SECURE. Returns NULL when cmd qualifies, else why
- * not (static buffer). Scripts: their interpreter is what gets loaded. */
-static const char *not_preloadable(const char *cmd, int depth)
+/* One file, through fd: NULL when the loader will honour LD_PRELOAD for it
+ * (or it is a #! script, whose first bytes are left in hdr, n), else why
+ * not, in why. */
+static const char *check_preloadable(const char *cmd, int fd, unsigned char *hdr, size_t hdrlen, ssize_t *np,
+				     char *why, size_t whylen)
 {
-	static char why[PATH_MAX + 128];
-	unsigned char hdr[256];
 	struct stat st;
 	ssize_t n;
-	int fd;
 
-	if (depth > 4) {
-		snprintf(why, sizeof why, "%s: too many levels of #! interpreters", cmd);
-		return why;
-	}
-	if (stat(cmd, &st) < 0) {
-		snprintf(why, sizeof why, "%s: %s", cmd, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, whylen, "%s: %s", cmd, strerror(errno));
 		return why;
 	}
 	if (st.st_mode & (S_ISUID | S_ISGID)) {
-		snprintf(why, sizeof why,
+		snprintf(why, whylen,
 			 "%s is set-%s-ID: the loader ignores LD_PRELOAD for it (AT_SECURE), so its triggered stages could not be applied",
 			 cmd, (st.st_mode & S_ISUID) ? "user" : "group");
 		return why;
 	}
-	if (getxattr(cmd, "security.capability", NULL, 0) >= 0) {
-		snprintf(why, sizeof why,
+	/* ENODATA: no file capabilities; ENOTSUP: the filesystem has no
+	 * xattrs, so none either. Anything else (EACCES, EIO) leaves it
+	 * unknown, and a program with file capabilities would run without
+	 * its triggered stages: refuse. */
+	if (fgetxattr(fd, "security.capability", NULL, 0) >= 0) {
+		snprintf(why, whylen,
 			 "%s has file capabilities: the loader ignores LD_PRELOAD for it (AT_SECURE), so its triggered stages could not be applied",
 			 cmd);
 		return why;
 	}
-	fd = open(cmd, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, sizeof why, "%s: cannot read it to check how it is linked: %s", cmd, strerror(errno));
+	if (errno != ENODATA && errno != ENOTSUP) {
+		snprintf(why, whylen, "%s: cannot read its file capabilities (security.capability): %s", cmd,
+			 strerror(errno));
 		return why;
 	}
-	n = pread(fd, hdr, sizeof hdr, 0);
-	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!') {
-		char interp[sizeof hdr];
-		size_t i = 2, j = 0;
-		close(fd);
-		while (i < (size_t)n && (hdr[i] == ' ' || hdr[i] == '\t'))
-			i++;
-		while (i < (size_t)n && hdr[i] != ' ' && hdr[i] != '\t' && hdr[i] != '\n' && hdr[i] != '\0')
-			interp[j++] = (char)hdr[i++];
-		interp[j] = '\0';
-		if (!j || interp[0] != '/') {
-			snprintf(why, sizeof why, "%s: cannot tell its #! interpreter", cmd);
-			return why;
-		}
-		return not_preloadable(interp, depth + 1);
-	}
+	n = pread(fd, hdr, hdrlen, 0);
+	*np = n;
+	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!')
+		return NULL;
 	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(hdr, ELFMAG, SELFMAG) != 0) {
-		close(fd);
-		snprintf(why, sizeof why, "%s is neither an ELF program nor a #! script: cannot tell whether it is dynamically linked",
+		snprintf(why, whylen, "%s is neither an ELF program nor a #! script: cannot tell whether it is dynamically linked",
 			 cmd);
 		return why;
 	}
@@ -203,8 +254,7 @@ static const char *not_preloadable(const char *cmd, int depth)
 	const int native_data = ELFDATA2MSB;
 #endif
 	if (hdr[EI_DATA] != native_data) {
-		close(fd);
-		snprintf(why, sizeof why, "%s is an ELF file for another byte order", cmd);
+		snprintf(why, whylen, "%s is an ELF file for another byte order", cmd);
 		return why;
 	}
 	bool interp_found = false, ok = false;
@@ -235,18 +285,63 @@ static const char *not_preloadable(const char *cmd, int depth)
 				interp_found = true;
 		}
 	}
-	close(fd);
 	if (!ok) {
-		snprintf(why, sizeof why, "%s: cannot read its ELF program headers", cmd);
+		snprintf(why, whylen, "%s: cannot read its ELF program headers", cmd);
 		return why;
 	}
 	if (!interp_found) {
-		snprintf(why, sizeof why,
+		snprintf(why, whylen,
 			 "%s is statically linked (no PT_INTERP): the preload object cannot be loaded into it, so its triggered stages could not be applied",
 			 cmd);
 		return why;
 	}
 	return NULL;
+}
+
+/* The loader honours LD_PRELOAD only for a dynamically linked program that
+ * does not run with AT_SECURE. Returns NULL when cmd qualifies, else why
+ * not (static buffer). Scripts: their interpreter is what gets loaded. */
+static const char *not_preloadable(const char *cmd, int cmd_fd, int depth)
+{
+	static char why[PATH_MAX + 128];
+	unsigned char hdr[256];
+	ssize_t n = 0;
+	int fd;
+
+	if (depth > 4) {
+		snprintf(why, sizeof why, "%s: too many levels of #! interpreters", cmd);
+		return why;
+	}
+	/* The command itself is checked through the descriptor it will be
+	 * executed from (no swap between check and exec); an interpreter
+	 * is opened by name, as the kernel will. */
+	fd = cmd_fd >= 0 ? cmd_fd : open(cmd, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, sizeof why, "%s: cannot read it to check how it is linked: %s", cmd, strerror(errno));
+		return why;
+	}
+	const char *r = check_preloadable(cmd, fd, hdr, sizeof hdr, &n, why, sizeof why);
+	if (r || !(n >= 2 && hdr[0] == '#' && hdr[1] == '!')) {
+		if (fd != cmd_fd)
+			close(fd);
+		return r;
+	}
+	if (fd != cmd_fd)
+		close(fd);
+	{ /* a #! script: its interpreter is what the loader loads */
+		char interp[sizeof hdr];
+		size_t i = 2, j = 0;
+		while (i < (size_t)n && (hdr[i] == ' ' || hdr[i] == '\t'))
+			i++;
+		while (i < (size_t)n && hdr[i] != ' ' && hdr[i] != '\t' && hdr[i] != '\n' && hdr[i] != '\0')
+			interp[j++] = (char)hdr[i++];
+		interp[j] = '\0';
+		if (!j || interp[0] != '/') {
+			snprintf(why, sizeof why, "%s: cannot tell its #! interpreter", cmd);
+			return why;
+		}
+		return not_preloadable(interp, -1, depth + 1);
+	}
 }
 
 /* capr_preload.so next to capload's own executable (a build tree), else
@@ -373,10 +468,11 @@ int main(int argc, char **argv)
 
 	char *cmd = find_command(cmdv[0]);
 	note("exec", "command %s", cmd);
+	int cmd_fd = open_command(cmd);
 
 	char *preload = NULL;
 	if (has_trigger) {
-		const char *why = not_preloadable(cmd, 0);
+		const char *why = not_preloadable(cmd, cmd_fd, 0);
 		if (why)
 			die("preload", "%s", why);
 		preload = find_preload();
@@ -444,21 +540,6 @@ int main(int argc, char **argv)
 
 	note("exec", "%s", cmd);
 	fflush(NULL);
-	execv(cmd, cmdv);
-	if (errno == ENOEXEC) {
-		/* As execvp: a file without #! is a shell script. */
-		size_t n = 0;
-		while (cmdv[n])
-			n++;
-		char **shv = calloc(n + 2, sizeof *shv);
-		if (shv) {
-			shv[0] = (char *)"sh";
-			shv[1] = cmd;
-			for (size_t k = 1; k <= n; k++)
-				shv[k + 1] = cmdv[k];
-			execv("/bin/sh", shv);
-		}
-		errno = ENOEXEC;
-	}
+	exec_command(cmd_fd, cmdv);
 	die("exec", "%s: %s", cmd, strerror(errno));
 }

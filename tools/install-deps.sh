@@ -8,8 +8,10 @@ set -eu
 # tables, BPF), libcap (capability names), libyaml (YAML/JSON input),
 # libpam (pam_capc). Tests: iputils-ping (the pam_cap_drop example),
 # pamtester is not needed (tests drive libpam directly), procps (ps in
-# diagnostics), passwd (useradd/userdel for test users).
-PKGS="gcc make libc6-dev pkg-config flex bison libseccomp-dev libcap-dev libyaml-dev libpam0g-dev iputils-ping passwd procps"
+# diagnostics), passwd (useradd/userdel for test users), strace (shows
+# which system call capload executes the command with), util-linux (unshare
+# and setpriv in the runtime tests).
+PKGS="gcc make libc6-dev pkg-config flex bison libseccomp-dev libcap-dev libyaml-dev libpam0g-dev iputils-ping passwd procps strace util-linux"
 
 missing=""
 for p in $PKGS; do

@@ -38,6 +38,40 @@ out=$("$CL" text.capbin -- "$PR" touch marker 2>&1)
 check_contains "a text file: bad magic" "capload: blob: not a capbin blob (bad magic)" "$out"
 check "bad blobs: command never ran" [ ! -e marker ]
 
+# CMD is opened once and executed from that descriptor: what was checked
+# is what runs, whatever the path names by then.
+if command -v strace >/dev/null 2>&1; then
+	strace -f -qq -e trace=execve,execveat -o trace.txt "$CL" ambient.capbin -- "$PR" env CAPC_X >/dev/null 2>&1
+	check_contains "capload executes CMD from the descriptor it checked (execveat AT_EMPTY_PATH)" \
+		'"", ["'"$PR"'", "env", "CAPC_X"]' "$(grep execveat trace.txt)"
+	check_eq "capload does not execute CMD by its path again" "" "$(grep "execve(\"$PR\"" trace.txt)"
+else
+	fail "strace is missing (tools/install-deps.sh installs it)"
+fi
+printf '#!/bin/sh\necho "script ran: $1"\n' >hashbang.sh
+printf 'echo "plain script ran: $1"\n' >plain.sh
+chmod 755 hashbang.sh plain.sh
+check_eq "a #! script runs from its descriptor" "script ran: a" "$("$CL" ambient.capbin -- ./hashbang.sh a 2>&1)"
+check_eq "a script without #! runs with /bin/sh, as execvp does" "plain script ran: b" "$("$CL" ambient.capbin -- ./plain.sh b 2>&1)"
+
+# A group database that cannot be read is an error, not "no such group"
+# (glibc reports an unreadable /etc/group as not found).
+if unshare -m true 2>/dev/null; then
+	printf 'service grp { group daemon }\n' >grp.cap
+	"$CAPC" grp.cap -o grp.capbin 2>/dev/null
+	# mode 000, and capload without the capabilities that read past it
+	: >unreadable
+	chmod 000 unreadable
+	out=$(unshare -m sh -c 'mount --bind "$1/unreadable" /etc/group &&
+		setpriv --bounding-set -dac_override,-dac_read_search "$2" "$1/grp.capbin" -- "$3" env X' \
+		sh "$T_TMP" "$CL" "$PR" 2>&1)
+	check_eq "unreadable /etc/group: exit 127" 127 $?
+	check_eq "unreadable /etc/group: the reason, not 'no such group'" \
+		"capload: group: cannot look up group 'daemon': Permission denied" "$out"
+else
+	fail "unshare -m does not work here"
+fi
+
 # Blobs a non-root user could have written decide nothing for root (like
 # sshd's StrictModes): the file and every directory above it. Before this
 # check, a nobody-owned 0666 blob ran the command with whatever it said.
