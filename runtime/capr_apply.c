@@ -297,7 +297,18 @@ static int plan_stage(struct plan *p, const struct capr_stage *st, unsigned flag
 		capr_seterr(err, errno, "caps", "capget: %s", strerror(errno));
 		return -1;
 	}
-	p->ambient_ok = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0) >= 0;
+	/* EINVAL: a kernel before 4.3, without ambient capabilities. Any
+	 * other failure (a filter refusing prctl) says nothing about the
+	 * kernel, and the stage could not be verified: stop here. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0) >= 0) {
+		p->ambient_ok = 1;
+	} else if (errno == EINVAL) {
+		p->ambient_ok = 0;
+	} else {
+		capr_seterr(err, errno, "ambient", "cannot query the ambient set (PR_CAP_AMBIENT_IS_SET): %s",
+			    strerror(errno));
+		return -1;
+	}
 	if (capr_own_bnd_amb(p->last_cap, &p->bnd0, &p->amb0, &p->threads) < 0) {
 		capr_seterr(err, errno, "caps", "cannot read the bounding set: %s", strerror(errno));
 		return -1;

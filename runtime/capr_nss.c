@@ -7,8 +7,14 @@
  * "not found", but those are what a failing NSS source reports too; treating
  * a failed lookup as "no such user" could let a session or a stage through
  * less restricted, so they count as errors (fail closed).
+ *
+ * glibc's "files" source that cannot open its file (/etc/group unreadable:
+ * EACCES, or a filter refusing openat) reports "not found" with no error at
+ * all. So a "not found" is believed only when the local database it would
+ * have read can be opened and read; otherwise that error is the result.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -62,7 +68,21 @@ static int nss_lookup(enum nss_what what, const char *name, uid_t uid, struct ca
 		*gid_out = gr.gr_gid;
 		found = 1;
 	} else if (*e == 0 || *e == ENOENT) {
-		found = 0;
+		const char *db = what == NSS_GR_NAME ? "/etc/group" : "/etc/passwd";
+		int fd = open(db, O_RDONLY | O_CLOEXEC);
+		char c;
+		if (fd >= 0) {
+			ssize_t r = read(fd, &c, 1);
+			if (r >= 0)
+				found = 0;
+			else
+				*e = errno;
+			close(fd);
+		} else if (errno == ENOENT) {
+			found = 0; /* no local file: other sources answered */
+		} else {
+			*e = errno;
+		}
 	}
 out:
 	free(buf);

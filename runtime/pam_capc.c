@@ -337,7 +337,7 @@ static void describe_change(const struct state *a, const struct state *b, const 
 	diff_caps(buf, len, "inheritable", a->inh, b->inh);
 	diff_caps(buf, len, "permitted", a->prm, b->prm);
 	diff_caps(buf, len, "effective", a->eff, b->eff);
-	if (a->secbits != b->secbits && b->secbits >= 0) {
+	if (a->secbits != b->secbits && a->secbits >= 0 && b->secbits >= 0) {
 		char x[120], y[120];
 		capr_format_secbits((unsigned)a->secbits, x, sizeof x);
 		capr_format_secbits((unsigned)b->secbits, y, sizeof y);

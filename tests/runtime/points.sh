@@ -82,4 +82,20 @@ printf 'service b {\n after p1 { bound net_raw  keep net_raw }\n after p2 { boun
 out=$(priv "$CL" "$T_TMP/b.capbin" -- "$PR" enter p1 enter-partial p2 status 2>&1)
 check_eq "bounding already in place, no cap_setpcap left: p2 entered" ok "$(printf '%s\n' "$out" | sed -n 's/^enter=//p' | tail -n 1)"
 check_eq "bounding already in place: CapBnd net_raw" "$(hex64 "1 << $CAP_NET_RAW")" "$(val CapBnd "$out")"
+
+# The ambient set cannot be read (a filter refuses PR_CAP_AMBIENT): the
+# stage could not be verified, so it is refused before any change. It was
+# taken for a kernel without ambient capabilities and applied unverified.
+printf 'service amb {
+ seccomp { default allow  deny prctl(option == PR_CAP_AMBIENT) errno EPERM }
+ after p { drop net_raw }
+}
+' >"$T_TMP/amb.cap"
+"$CAPC" -w "$T_TMP/amb.cap" -o "$T_TMP/amb.capbin" || fail "compile amb.cap"
+out=$(priv "$CL" "$T_TMP/amb.capbin" -- "$PR" enter-partial p status 2>&1)
+check_eq "ambient set unreadable: refused at the ambient step, nothing changed" "fail ambient 0" \
+	"$(val enter "$out") $(val step "$out") $(val partial "$out")"
+check_contains "ambient set unreadable: the reason" \
+	"cannot query the ambient set (PR_CAP_AMBIENT_IS_SET): Operation not permitted" "$out"
+check_eq "ambient set unreadable: bounding set untouched" "$START_BND" "$(val CapBnd "$out")"
 exit 0
