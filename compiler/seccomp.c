@@ -207,6 +207,37 @@ void sc_expr_free(struct sc_expr *e)
 	}
 }
 
+static bool expr_same(const struct sc_expr *a, const struct sc_expr *b)
+{
+	/* Conditions are trees of bounded depth (sema's limit), but a long
+	 * `in { }` is a chain: walk right children in a loop. */
+	for (;;) {
+		if (!a || !b)
+			return a == b;
+		if (a->kind != b->kind)
+			return false;
+		if (a->kind == SE_CMP)
+			return a->cmp.arg == b->cmp.arg && a->cmp.op == b->cmp.op && a->cmp.mask == b->cmp.mask &&
+			       a->cmp.value == b->cmp.value;
+		if (!expr_same(a->l, b->l))
+			return false;
+		a = a->r;
+		b = b->r;
+	}
+}
+
+bool sc_filter_same(const struct sc_filter *a, const struct sc_filter *b)
+{
+	if (a->default_action != b->default_action || a->nrules != b->nrules)
+		return false;
+	for (size_t i = 0; i < a->nrules; i++) {
+		const struct sc_rule *x = &a->rules[i], *y = &b->rules[i];
+		if (x->action != y->action || strcmp(x->syscall, y->syscall) != 0 || !expr_same(x->cond, y->cond))
+			return false;
+	}
+	return true;
+}
+
 void sc_filter_free(struct sc_filter *f)
 {
 	if (!f)

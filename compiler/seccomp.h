@@ -91,6 +91,10 @@ struct sc_expr *sc_expr_not(struct sc_expr *e);
 struct sc_expr *sc_expr_copy(const struct sc_expr *e);
 void sc_expr_free(struct sc_expr *e);
 void sc_filter_free(struct sc_filter *f);
+/* Same default, and the same rules (syscall, action, condition tree) in the
+ * same order: the same program for any arch. Source locations and groups
+ * are not compared. */
+bool sc_filter_same(const struct sc_filter *a, const struct sc_filter *b);
 
 /* Warn (through diag) about statements that can never decide anything:
  * every syscall they name is overridden by later or direct rules, or their

@@ -1811,6 +1811,23 @@ static const char *decl_candidate(void *ctx, size_t i)
 	return NULL;
 }
 
+/* dst's programs, one per arch, as copies of src's. */
+static int copy_progs(const struct ir_policy *p, const struct ir_stage *src, struct ir_stage *dst)
+{
+	for (size_t a = 0; a < p->narch; a++) {
+		const struct ir_prog *f = &src->progs[a];
+		struct ir_insn *v = malloc((f->n ? f->n : 1) * sizeof *v);
+		if (!v)
+			diag_fatal_noloc("out of memory");
+		if (f->n)
+			memcpy(v, f->insns, f->n * sizeof *v);
+		free(dst->progs[a].insns);
+		dst->progs[a].insns = v;
+		dst->progs[a].n = f->n;
+	}
+	return 0;
+}
+
 int sema_build(const struct ast_unit *u, const struct sema_opts *opts, struct ir_policy *out)
 {
 	struct sema S = {.u = u, .opts = opts};
@@ -1868,13 +1885,35 @@ int sema_build(const struct ast_unit *u, const struct sema_opts *opts, struct ir
 	}
 
 	if (diag_error_count() == errors_before && chosen && (!opts || opts->generate)) {
-		for (size_t i = 0; i < out->nstages; i++) {
+		/* A filter identical to an earlier stage's is the same program:
+		 * copy it. libseccomp's export is superlinear in the rules (ten
+		 * points with one 3,600-instruction filter took 32 s, all of it
+		 * there). Only when that compile reported nothing: its warnings
+		 * would name the earlier stage's lines, so a filter with any is
+		 * compiled again and reports at its own. */
+		bool *quiet = calloc(out->nstages ? out->nstages : 1, sizeof *quiet);
+		if (!quiet)
+			diag_fatal_noloc("out of memory");
+		for (size_t i = 0; quiet && i < out->nstages; i++) {
 			struct ir_stage *s = &out->stages[i];
 			if (!s->filter)
 				continue;
+			size_t j = 0;
+			while (j < i && !(quiet[j] && sc_filter_same(out->stages[j].filter, s->filter)))
+				j++;
+			if (j < i) {
+				if (copy_progs(out, &out->stages[j], s) == 0) {
+					quiet[i] = true;
+					continue;
+				}
+			}
+			unsigned e0 = diag_error_count(), w0 = diag_warning_count();
+			bool ok = true;
 			for (size_t a = 0; a < out->narch; a++)
-				sc_generate(s->filter, &out->arches[a], &s->progs[a]);
+				ok &= sc_generate(s->filter, &out->arches[a], &s->progs[a]) == 0;
+			quiet[i] = ok && diag_error_count() == e0 && diag_warning_count() == w0;
 		}
+		free(quiet);
 		if (diag_error_count() == errors_before)
 			sc_check_stack(out);
 	}

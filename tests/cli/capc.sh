@@ -25,6 +25,19 @@ check "default output is ping.capbin in the current directory" [ -s ping.capbin 
 "$CAPC" "$EX/ping.cap" -o - >stdout.capbin 2>/dev/null
 check "-o - writes the blob to stdout" cmp -s ping.capbin stdout.capbin
 
+# Points with the same filter share one compile (libseccomp's export is
+# slow for big filters), but each point still gets its own warnings, and
+# the blob holds the same program for both.
+printf 'service same {\n no_new_privs\n after a { seccomp { default allow  deny chown32, getppid } }\n after b { seccomp { default allow  deny chown32, getppid } }\n after c { seccomp { default allow  deny getppid } }\n after d { seccomp { default allow  deny getppid } }\n}\n' >same.cap
+"$CAPC" same.cap -o same.capbin >out 2>&1
+check_eq "identical filters: compiles" 0 $?
+check_eq "identical filters: a warning at each point's own line" "3 4" \
+	"$(grep -o '^same.cap:[0-9]*:[0-9]*: warning' out | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
+"$CAPC" --dump same.capbin >dump 2>&1
+check_eq "identical filters: the same program at all four points" "4 1" \
+	"$(awk '/filter for/ { on = 1; b = ""; next } /the process holds/ { if (on) print b; on = 0 } on { b = b $0 "|" }' dump |
+		awk '{ n++; u[$0] = 1 } END { printf "%d %d", n, length(u) }')"
+
 # A failed compilation never leaves or damages an output file.
 printf 'service x { keep bogus_cap }\n' >bad.cap
 "$CAPC" bad.cap -o new.capbin 2>/dev/null
