@@ -399,6 +399,27 @@ int dump_blob(FILE *out, const uint8_t *blob, size_t len)
 	 * lines with /proc/self/status (masked with the machine's starting
 	 * bounding set). */
 	struct cm_state st = cm_root_start(known_caps());
+	/* Triggered stages: capload installs its backstop filter before the
+	 * exec stage (runtime/capr_backstop.c), one more filter from exec on. */
+	bool triggered = false, has_exec = false;
+	for (uint16_t i = 0; i < v.h.stage_count && !session; i++) {
+		uint16_t t = stage_at(&v, i).trigger;
+		triggered |= t == CAPBIN_TRIGGER_SETUID || t == CAPBIN_TRIGGER_SETGID || t == CAPBIN_TRIGGER_LISTEN ||
+			     t == CAPBIN_TRIGGER_CHROOT;
+		has_exec |= t == CAPBIN_TRIGGER_EXEC;
+	}
+	if (triggered) {
+		fputs("\nbackstop: capload installs a seccomp filter before exec: set*id, listen, chroot and exec\n"
+		      "  only through the preload object (their sixth argument carries the policy's cookie)\n",
+		      out);
+		st.filters++;
+		if (!has_exec) {
+			struct cm_state e = st;
+			cm_exec(&e);
+			fputs("  the program sees after exec (capload started as root with every capability; no exec stage):\n", out);
+			print_state(out, &e);
+		}
+	}
 	for (uint16_t i = 0; i < v.h.stage_count; i++) {
 		struct capbin_stage s = stage_at(&v, i);
 		print_stage(out, &v, i, &s);

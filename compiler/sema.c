@@ -81,6 +81,14 @@ static const struct {
 	{"chroot", CAPBIN_TRIGGER_CHROOT}, {"manual", CAPBIN_TRIGGER_MANUAL}, {NULL, 0},
 };
 
+static const char *trigger_name(uint16_t t)
+{
+	for (int k = 0; trigger_names[k].name; k++)
+		if (trigger_names[k].trigger == t)
+			return trigger_names[k].name;
+	return "?";
+}
+
 /* A point named like a trigger is reached by it unless `point` says
  * otherwise; `auth` is the moment an FTP-style daemon leaves root for the
  * authenticated user (ProFTPD's mod_cap drops there). */
@@ -1621,6 +1629,26 @@ static int build_service(struct sema *S, const struct ast_decl *d, struct ir_pol
 		}
 		b->trigger_given = true;
 		b->trigger = trigger_names[k].trigger;
+	}
+
+	/* A triggered point applies when the program gets there; until then
+	 * (and if it never does) the program holds what the exec stage left
+	 * it. capload's backstop makes the trigger itself unavoidable, but
+	 * only `bound` and `no_new_privs` at exec are a ceiling from the
+	 * first instruction on. Said once, at the first such point. */
+	for (size_t i = 1; i < n; i++) {
+		uint16_t t = v[i].trigger;
+		if (t != CAPBIN_TRIGGER_SETUID && t != CAPBIN_TRIGGER_SETGID && t != CAPBIN_TRIGGER_LISTEN &&
+		    t != CAPBIN_TRIGGER_CHROOT)
+			continue;
+		bool bound = v[0].has_bound, nnp = v[0].nnp;
+		if (!bound || !nnp) {
+			diag_warning(&v[i].loc,
+				     "point '%s' is applied at the program's own %s(); until then the program keeps all it started with: add %s at service level as a ceiling",
+				     v[i].point, trigger_name(t),
+				     !bound && !nnp ? "'bound' and 'no_new_privs'" : !bound ? "'bound'" : "'no_new_privs'");
+		}
+		break;
 	}
 
 	/* Capabilities later points need to apply themselves are held

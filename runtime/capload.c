@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +206,70 @@ static void exec_command(int fd, char **argv)
 
 /* ---------------------------------------------------------------- preload checks */
 
+/* ELF class and machine of the file at fd, or -1 when it is no ELF file. */
+static int elf_kind(int fd, unsigned *cls, unsigned *machine)
+{
+	unsigned char h[20];
+
+	if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, ELFMAG, SELFMAG) != 0)
+		return -1;
+	*cls = h[EI_CLASS];
+	/* e_machine, at 18 in both classes, in the file's byte order */
+	*machine = h[EI_DATA] == ELFDATA2MSB ? (unsigned)h[18] << 8 | h[19] : (unsigned)h[19] << 8 | h[18];
+	return 0;
+}
+
+/* The loader preloads an object only into a program of its own class and
+ * machine; any other, it skips with "cannot be preloaded ... ignored" and
+ * runs the program anyway. Returns why not (static buffer) or NULL. A #!
+ * script is judged by its interpreter. */
+static const char *elf_mismatch(int pfd, const char *preload, const char *cmd, int cmd_fd)
+{
+	static char why[2 * PATH_MAX + 200];
+	unsigned pc, pm, cc, cm;
+	char path[PATH_MAX];
+	int fd = cmd_fd, depth = 0;
+
+	if (elf_kind(pfd, &pc, &pm) < 0) {
+		snprintf(why, sizeof why, "%s is not an ELF object", preload);
+		return why;
+	}
+	snprintf(path, sizeof path, "%s", cmd);
+	for (;;) {
+		char hdr[PATH_MAX];
+		ssize_t n = pread(fd, hdr, sizeof hdr - 1, 0);
+		if (n < 2 || hdr[0] != '#' || hdr[1] != '!' || depth > 4)
+			break;
+		hdr[n] = '\0';
+		char *p = hdr + 2;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t len = strcspn(p, " \t\n");
+		p[len] = '\0';
+		if (fd != cmd_fd)
+			close(fd);
+		snprintf(path, sizeof path, "%s", p);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(why, sizeof why, "%s: cannot read its interpreter %s: %s", cmd, path, strerror(errno));
+			return why;
+		}
+		depth++;
+	}
+	int r = elf_kind(fd, &cc, &cm);
+	if (fd != cmd_fd)
+		close(fd);
+	if (r < 0)
+		return NULL; /* not_preloadable() has said what it is */
+	if (cc != pc || cm != pm) {
+		snprintf(why, sizeof why,
+			 "%s is a %d-bit program for ELF machine %u and %s a %d-bit object for machine %u: the loader would skip the preload object and run the program without its triggered stages",
+			 path, cc == ELFCLASS32 ? 32 : 64, cm, preload, pc == ELFCLASS32 ? 32 : 64, pm);
+		return why;
+	}
+	return NULL;
+}
+
 /* One file, through fd: NULL when the loader will honour LD_PRELOAD for it
  * (or it is a #! script, whose first bytes are left in hdr, n), else why
  * not, in why. */
@@ -372,6 +437,59 @@ static char *find_preload(void)
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- the backstop */
+
+/* capload's own guarded calls after the backstop is in place (the exec
+ * stage's user switch, the exec of CMD) trap like anyone's: this handler
+ * makes them again with the cookie. */
+static uint64_t bs_cookie;
+static volatile sig_atomic_t bs_in_redo;
+
+static void bs_redo(int sig, siginfo_t *si, void *uc)
+{
+	static const char refused[] = "capload: backstop: its own call was refused with the policy's cookie\n";
+	struct capr_trapped t;
+
+	(void)sig;
+	if (bs_in_redo || !capr_trapped_get(si, uc, &t) || !capr_trapped_native(&t)) {
+		/* The redone call trapped again (cannot happen: the cookie is
+		 * capload's own), another filter's trap, or another ABI:
+		 * capload makes none of these. */
+		if (bs_in_redo) {
+			ssize_t w = write(STDERR_FILENO, refused, sizeof refused - 1);
+			(void)w;
+			_exit(EXIT_FAIL);
+		}
+		signal(SIGSYS, SIG_DFL);
+		raise(SIGSYS);
+		return;
+	}
+	bs_in_redo = 1;
+	long r = capr_trapped_redo(&t, bs_cookie);
+	bs_in_redo = 0;
+	capr_trapped_return(uc, r);
+}
+
+/* Install the handler, then the filter: from here on the set*id, listen,
+ * chroot and exec calls of this process and its descendants need the
+ * cookie (capr_backstop.c). Before the exec stage, which may give up the
+ * cap_sys_admin that installing a filter without no_new_privs needs. */
+static void install_backstop(const capr_policy *pol)
+{
+	struct capr_error err;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = bs_redo;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	bs_cookie = capr_policy_cookie(pol);
+	if (sigaction(SIGSYS, &sa, NULL) < 0)
+		die("backstop", "sigaction(SIGSYS): %s", strerror(errno));
+	if (capr_backstop_install(capr_backstop_guards(pol), bs_cookie, &err) < 0)
+		die(err.step, "%s", err.msg);
+}
+
 /* ---------------------------------------------------------------- handing the policy over */
 
 static int policy_memfd(const capr_policy *pol)
@@ -487,7 +605,13 @@ int main(int argc, char **argv)
 			die("preload", "%s: %s", preload, strerror(errno));
 		if (capr_check_trust(pfd, preload, CAPR_TRUST_ENV_OVERRIDE, &err) < 0)
 			die("preload", "%s", err.msg);
+		const char *mismatch = elf_mismatch(pfd, preload, cmd, cmd_fd);
+		if (mismatch)
+			die("preload", "%s", mismatch);
 		close(pfd);
+		if (!capr_backstop_supported())
+			die("backstop",
+			    "triggered stages (setuid/setgid/listen/chroot) need the seccomp backstop, which is supported on x86_64 and aarch64 only");
 	}
 
 	if (dry_run) {
@@ -498,8 +622,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "capload: dry-run: stage: the policy has no exec stage\n");
 		if (has_later)
 			fprintf(stderr, "capload: dry-run: policy: hand the blob to the program as CAPR_POLICY_FD (sealed memfd)\n");
-		if (preload)
+		if (preload) {
 			fprintf(stderr, "capload: dry-run: preload: LD_PRELOAD=%s\n", preload);
+			fprintf(stderr,
+				"capload: dry-run: backstop: seccomp filter: set*id, listen, chroot and exec only through the preload object (cookie 0x%016llx)\n",
+				(unsigned long long)capr_policy_cookie(pol));
+		}
 		fprintf(stderr, "capload: dry-run: exec: %s (not run)\n", cmd);
 		free(preload);
 		free(cmd);
@@ -528,6 +656,11 @@ int main(int argc, char **argv)
 		note("preload", "LD_PRELOAD=%s", v);
 		free(v);
 		free(preload);
+	}
+
+	if (preload) {
+		install_backstop(pol);
+		note("backstop", "seccomp filter installed: set*id, listen, chroot and exec only through the preload object");
 	}
 
 	if (has_exec) {

@@ -192,7 +192,9 @@ CAPR_PUBLIC capr_policy *capr_inherited(struct capr_error *err)
 		pthread_mutex_unlock(&inherited_lock);
 		return inherited;
 	}
-	env = getenv("CAPR_POLICY_FD");
+	/* secure_getenv: a set-ID program (AT_SECURE) never takes a policy
+	 * from whoever started it. */
+	env = secure_getenv("CAPR_POLICY_FD");
 	if (!env || !*env) {
 		capr_seterr(err, ENOENT, "inherited", "CAPR_POLICY_FD is not set (start the program with capload)");
 		goto fail;

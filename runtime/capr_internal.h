@@ -111,6 +111,40 @@ int capr_read_blob_fd(int fd, uint8_t **out, size_t *len, struct capr_error *err
  * that checked already, or a descriptor capload sealed. */
 capr_policy *capr_open_fd_nocheck(int fd, struct capr_error *err);
 
+/* capr_sha256.c */
+void capr_sha256(const void *data, size_t len, uint8_t out[32]);
+
+/* capr_backstop.c: the seccomp filter capload installs under a policy with
+ * triggered stages, so that set*id, listen, chroot and exec reach the
+ * kernel only through the runtime (see the file's comment). */
+#define CAPR_BACKSTOP_DATA 0x0ca9u /* SECCOMP_RET_DATA of its traps (si_errno) */
+#define CAPR_BS_IDS 0x1u    /* set{,re,res}{uid,gid} */
+#define CAPR_BS_LISTEN 0x2u /* listen */
+#define CAPR_BS_CHROOT 0x4u /* chroot */
+#define CAPR_BS_EXEC 0x8u   /* execve, execveat */
+bool capr_backstop_supported(void);
+/* The value the filter wants in args[5]: SHA-256 of the blob, 64 bits. */
+uint64_t capr_policy_cookie(const capr_policy *pol);
+/* Which calls the policy's triggers need guarded (0: no triggers). */
+unsigned capr_backstop_guards(const capr_policy *pol);
+size_t capr_backstop_build(unsigned guards, uint64_t cookie, struct sock_filter *out, size_t cap);
+int capr_backstop_install(unsigned guards, uint64_t cookie, struct capr_error *err);
+/* A call the backstop trapped, from a SIGSYS handler's arguments. */
+struct capr_trapped {
+	long nr;
+	uint32_t arch;
+	unsigned long args[6];
+};
+/* false: not the backstop's trap (another filter's SECCOMP_RET_TRAP). */
+bool capr_trapped_get(const void *siginfo, const void *ucontext, struct capr_trapped *t);
+/* Make the call again with the cookie in args[5]; its result or -errno.
+ * Async-signal-safe; errno is preserved. */
+long capr_trapped_redo(const struct capr_trapped *t, uint64_t cookie);
+/* The trapped call returns ret to the program. */
+void capr_trapped_return(void *ucontext, long ret);
+/* The native ABI's number (not x32, not int 0x80). */
+bool capr_trapped_native(const struct capr_trapped *t);
+
 /* capr_trust.c: when the process runs as root, refuse (-1, step "trust")
  * a file that a non-root user could have written: owner, mode, and every
  * directory on its path. path: what the caller opened (messages, and the

@@ -72,14 +72,20 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "capr_internal.h"
@@ -122,6 +128,7 @@ static struct {
 	int (*setresgid)(gid_t, gid_t, gid_t);
 	int (*listen)(int, int);
 	int (*chroot)(const char *);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 } real;
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -136,6 +143,33 @@ static pid_t g_pid; /* this process as fork() reported it; vfork() does not */
  * initial-exec: no allocation on first access (this object is loaded at
  * start-up, never by dlopen). */
 static __thread int t_busy __attribute__((tls_model("initial-exec")));
+
+/* The backstop (capr_backstop.c). g_redo counts calls this object is making
+ * or applying right now, on any thread: a guarded call that traps then is
+ * ours (or glibc's broadcast of ours to the other threads) and is only made
+ * again with the cookie. t_in_redo: this thread is inside that remake, so a
+ * trap now means the kernel refused our cookie. */
+static uint64_t g_cookie;
+static _Atomic int g_redo;
+static __thread int t_in_redo __attribute__((tls_model("initial-exec")));
+/* What exec puts back into the new program's environment. */
+static char g_self[PATH_MAX];  /* this object's path, for LD_PRELOAD */
+static int g_policy_fd = -1;   /* capload's memfd, while it is still open */
+static dev_t g_policy_dev;
+static ino_t g_policy_ino;
+/* The program's own SIGSYS disposition (its sigaction()s are recorded
+ * here, ours stays installed): traps of other filters are passed to it. */
+static struct sigaction g_prog_sigsys;
+
+static void redo_begin(void)
+{
+	atomic_fetch_add(&g_redo, 1);
+}
+
+static void redo_end(void)
+{
+	atomic_fetch_sub(&g_redo, 1);
+}
 
 static void write_all(const char *s, size_t n)
 {
@@ -231,6 +265,27 @@ static void fork_child(void)
 	pthread_mutex_unlock(&g_lock);
 }
 
+static void on_sigsys(int sig, siginfo_t *si, void *uc);
+
+/* This object's path (for the LD_PRELOAD of programs it execs) and its
+ * SIGSYS handler, before main() runs. */
+static void backstop_init(void)
+{
+	struct sigaction sa;
+	Dl_info info;
+
+	if (dladdr((void *)backstop_init, &info) && info.dli_fname && info.dli_fname[0] == '/')
+		snprintf(g_self, sizeof g_self, "%s", info.dli_fname);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sigsys;
+	/* SA_NODEFER: a stage applied from the handler makes guarded calls
+	 * itself, which trap again, on this thread. */
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (real.sigaction(SIGSYS, &sa, &g_prog_sigsys) < 0)
+		die_preload("backstop", "cannot install the SIGSYS handler");
+}
+
 static void init(void)
 {
 	struct capr_error err;
@@ -246,6 +301,7 @@ static void init(void)
 	RESOLVE(setresgid);
 	RESOLVE(listen);
 	RESOLVE(chroot);
+	RESOLVE(sigaction);
 	g_pid = getpid();
 	if (pthread_atfork(fork_prepare, fork_parent, fork_child) != 0)
 		die_preload("pthread_atfork", "cannot register the fork handlers");
@@ -254,9 +310,10 @@ static void init(void)
 	 * capload whose policy has no later stages). One that cannot be read
 	 * is a program started to be restricted at its triggers that could
 	 * no longer be: refuse to run it. */
-	env = getenv("CAPR_POLICY_FD");
+	env = secure_getenv("CAPR_POLICY_FD");
 	if (env && *env) {
 		capr_policy *pol = capr_inherited(&err);
+		struct stat st;
 		if (!pol) {
 			char why[sizeof err.step + sizeof err.msg + 80];
 			snprintf(why, sizeof why, "%s: %s (the policy's triggered stages could not be applied; terminating)",
@@ -267,7 +324,18 @@ static void init(void)
 		g_pol = pol;
 		update_pending();
 		pthread_mutex_unlock(&g_lock);
+		/* capr_inherited() checked the descriptor (a sealed memfd);
+		 * remember which file it is, to pass it on at exec. */
+		g_policy_fd = atoi(env);
+		if (fstat(g_policy_fd, &st) == 0) {
+			g_policy_dev = st.st_dev;
+			g_policy_ino = st.st_ino;
+		} else {
+			g_policy_fd = -1;
+		}
+		g_cookie = capr_policy_cookie(pol);
 	}
+	backstop_init();
 	atomic_store_explicit(&g_ready, 1, memory_order_release);
 }
 
@@ -294,6 +362,7 @@ static void fire(int tr, const struct capr_switched *sw)
 	bool first = true;
 
 	t_busy = 1;
+	redo_begin();
 	for (size_t i = 0; i < g_pol->nstages; i++) {
 		const struct capr_stage *st = &g_pol->stages[i];
 		struct capr_error err;
@@ -305,6 +374,7 @@ static void fire(int tr, const struct capr_switched *sw)
 			die_point(st->point, tr, &err);
 		first = false;
 	}
+	redo_end();
 	t_busy = 0;
 	if (own) {
 		update_pending();
@@ -510,7 +580,9 @@ static int id_wrap(int tr, enum idcall call, unsigned a, unsigned b, unsigned d)
 	saved = errno;
 	armed = id_before(&c, tr, call, a, b, d);
 	errno = saved; /* the call sees the caller's errno; a success leaves it */
+	redo_begin(); /* glibc makes it on every thread: each traps, each is ours */
 	rc = tr == TR_SETUID ? call_uid(call, a, b, d) : call_gid(call, a, b, d);
+	redo_end();
 	if (!armed)
 		return rc;
 	e = errno;
@@ -581,7 +653,9 @@ EXPORT int listen(int fd, int backlog)
 	int rc;
 
 	ensure_init();
+	redo_begin();
 	rc = real.listen(fd, backlog);
+	redo_end();
 	if (rc == 0)
 		after_success(TR_LISTEN);
 	return rc;
@@ -599,12 +673,261 @@ EXPORT int chroot(const char *path)
 	pending = !t_busy && (atomic_load(&g_pending) & (1u << TR_CHROOT));
 	if (pending)
 		capr_proc_hold();
+	redo_begin();
 	rc = real.chroot(path);
+	redo_end();
 	if (rc == 0)
 		after_success(TR_CHROOT);
 	if (pending)
 		capr_proc_release();
 	return rc;
+}
+
+/* ---------------------------------------------------------------- the backstop's traps */
+
+/* capload's backstop filter (capr_backstop.c) traps every set*id, listen,
+ * chroot and exec that does not carry the policy's cookie: the program's
+ * raw system calls, and the calls glibc makes for the wrappers above. Here
+ * each one goes through what the wrappers would have done and is made
+ * again with the cookie; the result goes back into the trapped call's
+ * return register. */
+
+/* Make the trapped call again with the cookie, marked as ours. */
+static long redo(const struct capr_trapped *t)
+{
+	long r;
+
+	t_in_redo = 1;
+	redo_begin();
+	r = capr_trapped_redo(t, g_cookie);
+	redo_end();
+	t_in_redo = 0;
+	return r;
+}
+
+/* The trigger logic for a set*id the wrappers did not see (a raw call). */
+static long trapped_id(const struct capr_trapped *t)
+{
+	unsigned a = (unsigned)t->args[0], b = (unsigned)t->args[1], d = (unsigned)t->args[2];
+	int tr = TR_SETGID;
+	enum idcall call = C_SETRES;
+	struct idctx c;
+	long r;
+
+	switch (t->nr) {
+	case SYS_setuid:
+		tr = TR_SETUID, call = C_SET;
+		break;
+	case SYS_setreuid:
+		tr = TR_SETUID, call = C_SETRE;
+		break;
+	case SYS_setresuid:
+		tr = TR_SETUID, call = C_SETRES;
+		break;
+	case SYS_setgid:
+		call = C_SET;
+		break;
+	case SYS_setregid:
+		call = C_SETRE;
+		break;
+	default: /* SYS_setresgid */
+		break;
+	}
+	bool armed = id_before(&c, tr, call, a, b, d);
+	r = redo(t);
+	if (armed)
+		id_after(&c, r == 0 ? 0 : -1);
+	return r;
+}
+
+/* Memory for an exec's new environment, without malloc: the trap may be
+ * in a vfork()ed child (posix_spawn) that shares the parent's heap. */
+static void *exec_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A descriptor of the policy for the new program, without FD_CLOEXEC:
+ * capload's memfd while this process still has it, else a new sealed
+ * memfd (a daemon may close every descriptor at start-up). -errno. */
+static int exec_policy_fd(void)
+{
+	struct stat st;
+	int fd = g_policy_fd;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == g_policy_dev && st.st_ino == g_policy_ino) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && (!(fl & FD_CLOEXEC) || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) == 0))
+			return fd;
+	}
+	fd = (int)syscall(SYS_memfd_create, "capr-policy", MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < g_pol->len;) {
+		ssize_t w = write(fd, g_pol->blob + off, g_pol->len - off);
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+			close(fd);
+			return -e;
+		}
+		off += (size_t)w;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* execve(path, argv, envp) or execveat(dirfd, path, argv, envp, flags),
+ * made again with envp holding this object first in LD_PRELOAD and the
+ * policy in CAPR_POLICY_FD, whatever the caller passed: a program started
+ * with an empty or edited environment still gets its triggered stages (or,
+ * if the loader will not preload it, dies at its first guarded call). */
+static long trapped_exec(struct capr_trapped *t)
+{
+	unsigned ei = t->nr == SYS_execveat ? 3 : 2;
+	char *const *envp = (char *const *)t->args[ei];
+	const char *old = NULL;
+	size_t n = 0;
+	long r;
+
+	for (; envp && envp[n]; n++) {
+		if (n > (1u << 20))
+			return -E2BIG;
+		if (strncmp(envp[n], "LD_PRELOAD=", 11) == 0)
+			old = envp[n] + 11;
+	}
+	int pfd = exec_policy_fd();
+	if (pfd < 0)
+		return pfd;
+	size_t oldlen = old ? strlen(old) : 0, selflen = strlen(g_self);
+	size_t lplen = 11 + selflen + 1 + oldlen + 1;
+	size_t total = (n + 3) * sizeof(char *) + lplen + 32;
+	char **nenv = exec_alloc(total);
+	if (!nenv)
+		return -ENOMEM;
+	char *lp = (char *)(nenv + n + 3), *fdv = lp + lplen;
+	/* Ours first, then the program's own preloads; ours not twice. */
+	bool have = selflen && old && strncmp(old, g_self, selflen) == 0 &&
+		    (old[selflen] == '\0' || old[selflen] == ':' || old[selflen] == ' ');
+	if (have || !selflen)
+		snprintf(lp, lplen, "LD_PRELOAD=%s", old ? old : "");
+	else
+		snprintf(lp, lplen, "LD_PRELOAD=%s%s%s", g_self, oldlen ? ":" : "", oldlen ? old : "");
+	snprintf(fdv, 32, "CAPR_POLICY_FD=%d", pfd);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) != 0 && strncmp(envp[i], "CAPR_POLICY_FD=", 15) != 0)
+			nenv[k++] = envp[i];
+	if (selflen || old)
+		nenv[k++] = lp;
+	nenv[k++] = fdv;
+	nenv[k] = NULL;
+	t->args[ei] = (unsigned long)nenv;
+	r = redo(t);
+	munmap(nenv, total);
+	return r;
+}
+
+/* Another filter's SECCOMP_RET_TRAP: the program's own handler, or what
+ * SIGSYS does by default. */
+static void pass_on(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction *p = &g_prog_sigsys;
+
+	if ((p->sa_flags & SA_SIGINFO) && p->sa_sigaction) {
+		p->sa_sigaction(sig, si, uc);
+	} else if (!(p->sa_flags & SA_SIGINFO) && p->sa_handler != SIG_IGN && p->sa_handler != SIG_DFL) {
+		p->sa_handler(sig);
+	} else if (p->sa_handler == SIG_DFL) {
+		struct sigaction dfl;
+		sigset_t set;
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		real.sigaction(SIGSYS, &dfl, NULL);
+		sigemptyset(&set);
+		sigaddset(&set, SIGSYS);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(SIGSYS);
+	}
+}
+
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	struct capr_trapped t;
+	int saved = errno;
+	long r;
+
+	if (!capr_trapped_get(si, uc, &t)) {
+		pass_on(sig, si, uc);
+		errno = saved;
+		return;
+	}
+	if (t_in_redo)
+		die_preload("backstop",
+			    "the kernel refused this process's own call with the policy's cookie: the policy in CAPR_POLICY_FD is not the one capload started the program with");
+	if (!capr_trapped_native(&t)) {
+		char why[128];
+		snprintf(why, sizeof why,
+			 "system call %ld through another ABI (int 0x80 or x32): refused under a policy with triggered stages",
+			 t.nr);
+		die_preload("backstop", why);
+	}
+	if (!g_pol)
+		die_preload("backstop",
+			    "a set*id, listen, chroot or exec call under capload's backstop, but no policy: CAPR_POLICY_FD was not passed on");
+	if (t.nr == SYS_execve || t.nr == SYS_execveat) {
+		r = trapped_exec(&t);
+	} else if (t_busy || atomic_load(&g_redo) > 0) {
+		r = redo(&t); /* ours, or glibc's broadcast of ours */
+	} else if (t.nr == SYS_listen) {
+		r = redo(&t);
+		if (r == 0)
+			after_success(TR_LISTEN);
+	} else if (t.nr == SYS_chroot) {
+		bool pending = atomic_load(&g_pending) & (1u << TR_CHROOT);
+		if (pending)
+			capr_proc_hold();
+		r = redo(&t);
+		if (r == 0)
+			after_success(TR_CHROOT);
+		if (pending)
+			capr_proc_release();
+	} else {
+		r = trapped_id(&t);
+	}
+	capr_trapped_return(uc, r);
+	errno = saved;
+}
+
+/* The program's sigaction() for SIGSYS is recorded, and the backstop's
+ * handler stays: it passes the program's own traps on (pass_on). */
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	ensure_init();
+	if (sig != SIGSYS)
+		return real.sigaction(sig, act, old);
+	if (old)
+		*old = g_prog_sigsys;
+	if (act)
+		g_prog_sigsys = *act;
+	return 0;
+}
+
+EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
 }
 
 /* ---------------------------------------------------------------- capr_enter from the program */
@@ -686,7 +1009,9 @@ EXPORT int capr_preload_enter_v1(const char *point, unsigned flags, struct capr_
 		}
 	}
 	t_busy = 1;
+	redo_begin();
 	rc = capr_enter_index(pol, (size_t)i, flags, NULL, err);
+	redo_end();
 	t_busy = 0;
 	if (pol == g_pol)
 		update_pending();

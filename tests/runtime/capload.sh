@@ -214,6 +214,19 @@ if printf 'int capr_test_preload;\n' | ${CC:-cc} -shared -fPIC -x c -o capr_prel
 	out=$(ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD=libc.so.6 priv "$CL" trigger.capbin -- /usr/bin/env 2>&1)
 	check_contains "preload next to capload: prepended" "LD_PRELOAD=$T_TMP/capr_preload.so:libc.so.6" "$out"
 	check_contains "trigger policy: CAPR_POLICY_FD handed over" "CAPR_POLICY_FD=" "$out"
+	out=$(priv "$CL" --dry-run trigger.capbin -- "$PR" 2>&1)
+	check_contains "dry run: the backstop is named" "capload: dry-run: backstop: seccomp filter: set*id, listen, chroot and exec only through the preload object" "$out"
+	# A preload object the loader would skip ("cannot be preloaded ...
+	# ignored": another ELF class or machine) is refused: the program
+	# would run without its triggered stages.
+	cp capr_preload.so good_preload.so
+	printf '\003' | dd of=capr_preload.so bs=1 seek=18 conv=notrunc 2>/dev/null
+	out=$(priv "$CL" trigger.capbin -- "$PR" touch marker 2>&1)
+	check_eq "preload object for another machine: exit 127" 127 $?
+	check_contains "preload object for another machine: message" \
+		"the loader would skip the preload object and run the program without its triggered stages" "$out"
+	check "preload object for another machine: not run" [ ! -e marker ]
+	mv good_preload.so capr_preload.so
 	# The preload object runs inside the root service: a replaceable one
 	# is refused like a replaceable blob.
 	chmod 0666 capr_preload.so

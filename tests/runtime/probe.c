@@ -43,11 +43,25 @@
  *                     status, the child runs the remaining commands
  *   capr_enter ... these go through the libc wrappers of the preload
  *   object when capload injected it (the trigger tests).
+ *
+ * Ways around the preload's wrappers (the backstop tests); each prints
+ * NAME=ok|ERRNO:
+ *   rawsetresuid R E S  the setresuid system call itself (syscall(2))
+ *   rawlisten         socket, bind 127.0.0.1:0, the listen system call
+ *   x32setuid U       setuid through the x32 ABI's number
+ *   sigdfl-raw        SIGSYS back to SIG_DFL with the rt_sigaction system call
+ *   sigdfl            the same with signal(3)
+ *   exec-clean CMD... execve(CMD...) with an empty environment (libc)
+ *   rawexec-clean CMD...  the same with the execve system call itself
+ *                     (both take the rest of the command line)
+ *   exec-forged BLOB CMD...  execve(CMD...) with CAPR_POLICY_FD naming a
+ *                     sealed memfd holding BLOB (a policy of our choosing)
  */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -363,6 +377,57 @@ int main(int argc, char **argv)
 			rc = chroot(arg);
 			result("chroot", rc, errno);
 			i++;
+		} else if (strcmp(c, "rawsetresuid") == 0 && i + 3 < argc) {
+			rc = (int)syscall(SYS_setresuid, idarg(argv[i + 1]), idarg(argv[i + 2]), idarg(argv[i + 3]));
+			result(c, rc, errno);
+			i += 3;
+		} else if (strcmp(c, "rawlisten") == 0) {
+			struct sockaddr_in sa = {.sin_family = AF_INET};
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+			sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
+			if (rc == 0)
+				rc = (int)syscall(SYS_listen, fd, 1);
+			result(c, rc, errno);
+		} else if (strcmp(c, "x32setuid") == 0 && arg) {
+			rc = (int)syscall(0x40000000L | SYS_setuid, idarg(arg));
+			result(c, rc, errno);
+			i++;
+		} else if (strcmp(c, "sigdfl-raw") == 0) {
+			/* struct kernel_sigaction with SIG_DFL: all zero */
+			unsigned long ksa[4] = { 0, 0, 0, 0 };
+			rc = (int)syscall(SYS_rt_sigaction, SIGSYS, ksa, NULL, 8);
+			result(c, rc, errno);
+		} else if (strcmp(c, "sigdfl") == 0) {
+			rc = signal(SIGSYS, SIG_DFL) == SIG_ERR ? -1 : 0;
+			result(c, rc, errno);
+		} else if (strcmp(c, "exec-forged") == 0 && i + 2 < argc) {
+			char buf[65536], var[64];
+			int in = open(argv[i + 1], O_RDONLY), fd = memfd_create("forged", MFD_ALLOW_SEALING);
+			ssize_t n = in < 0 ? -1 : read(in, buf, sizeof buf);
+			if (fd < 0 || n <= 0 || write(fd, buf, (size_t)n) != n ||
+			    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+				result(c, -1, errno);
+				return 1;
+			}
+			char pre[4200];
+			const char *lp = getenv("LD_PRELOAD");
+			snprintf(var, sizeof var, "CAPR_POLICY_FD=%d", fd);
+			snprintf(pre, sizeof pre, "LD_PRELOAD=%s", lp ? lp : "");
+			char *env[] = { var, pre, NULL };
+			fflush(stdout);
+			execve(argv[i + 2], argv + i + 2, env);
+			result(c, -1, errno);
+			return 1;
+		} else if ((strcmp(c, "exec-clean") == 0 || strcmp(c, "rawexec-clean") == 0) && arg) {
+			char *empty[] = { NULL };
+			fflush(stdout);
+			if (c[0] == 'r')
+				syscall(SYS_execve, argv[i + 1], argv + i + 1, empty);
+			else
+				execve(argv[i + 1], argv + i + 1, empty);
+			result(c, -1, errno);
+			return 1;
 		} else if (strcmp(c, "ptrace") == 0) {
 			errno = 0;
 			long r = ptrace(PTRACE_PEEKUSER, 0, NULL, NULL);
