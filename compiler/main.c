@@ -48,6 +48,8 @@ static void usage(FILE *out)
 		"      --check          report errors and warnings, write nothing\n"
 		"      --dump           print a blob, or a policy compiled in memory, as text\n"
 		"      --ast            print the syntax tree (for debugging the grammar)\n"
+		"      --no-host-lookup do not look user and group names up on this machine\n"
+		"                       (no 'does not exist on this machine' warnings)\n"
 		"  -W error             treat warnings as errors (also -Werror)\n"
 		"  -w                   do not print warnings\n"
 		"  -h, --help           this text\n"
@@ -135,15 +137,31 @@ static char *default_output(const char *policy)
 	return out;
 }
 
-static bool is_blob(const char *path)
+/* --dump reads its input once (a file, or stdin for "-"), then decides
+ * what it is: a blob by its magic, policy text otherwise. Binary data
+ * without the magic is a damaged or foreign blob: say so, not "not a
+ * text file". Returns 0 with *buf, or prints why and returns -1. */
+static int read_dump_input(const char *input, uint8_t **buf, size_t *len)
 {
-	unsigned char magic[CAPBIN_MAGIC_LEN];
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return false;
-	size_t n = fread(magic, 1, sizeof magic, fp);
-	fclose(fp);
-	return n == sizeof magic && memcmp(magic, CAPBIN_MAGIC, CAPBIN_MAGIC_LEN) == 0;
+	struct capr_error rerr;
+	int fd = strcmp(input, "-") == 0 ? STDIN_FILENO : open(input, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		fprintf(stderr, "capc: error: cannot read '%s': %s\n", input, strerror(errno));
+		return -1;
+	}
+	int rc = capr_read_blob_fd(fd, buf, len, &rerr);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (rc < 0) {
+		fprintf(stderr, "capc: error: cannot read '%s': %s\n", input, rerr.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static bool has_magic(const uint8_t *buf, size_t len)
+{
+	return len >= CAPBIN_MAGIC_LEN && memcmp(buf, CAPBIN_MAGIC, CAPBIN_MAGIC_LEN) == 0;
 }
 
 static char **split_commas(const char *s)
@@ -176,17 +194,17 @@ static void free_strv(char **v)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DUMP, OPT_AST, OPT_VERSION };
+	enum { OPT_CHECK = 256, OPT_DUMP, OPT_AST, OPT_VERSION, OPT_NO_HOST };
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'}, {"service", required_argument, NULL, 's'},
 		{"target", required_argument, NULL, 't'}, {"check", no_argument, NULL, OPT_CHECK},
 		{"dump", no_argument, NULL, OPT_DUMP},     {"ast", no_argument, NULL, OPT_AST},
 		{"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
+		{"no-host-lookup", no_argument, NULL, OPT_NO_HOST}, {NULL, 0, NULL, 0},
 	};
 	const char *output = NULL, *service = NULL;
 	char **target = NULL;
-	bool check = false, dump = false, ast = false;
+	bool check = false, dump = false, ast = false, host_lookup = true;
 	int c, status = 2;
 
 	while ((c = getopt_long(argc, argv, "o:s:t:W:wh", longopts, NULL)) != -1) {
@@ -214,6 +232,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_AST:
 			ast = true;
+			break;
+		case OPT_NO_HOST:
+			host_lookup = false;
 			break;
 		case 'W':
 			if (strcmp(optarg, "error") != 0) {
@@ -260,24 +281,28 @@ int main(int argc, char **argv)
 	struct ir_policy ir;
 	memset(&ir, 0, sizeof ir);
 
-	if (dump && is_blob(input)) {
-		struct capr_error rerr;
-		int fd = open(input, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0) {
-			fprintf(stderr, "capc: error: cannot read '%s': %s\n", input, strerror(errno));
+	if (dump && !yaml_is_yaml_path(input)) {
+		if (read_dump_input(input, &blob, &blob_len) < 0)
+			goto out;
+		if (has_magic(blob, blob_len)) {
+			status = dump_blob(stdout, blob, blob_len) == 0 ? 0 : 1;
 			goto out;
 		}
-		int rc = capr_read_blob_fd(fd, &blob, &blob_len, &rerr);
-		close(fd);
-		if (rc < 0) {
-			fprintf(stderr, "capc: error: cannot read '%s': %s\n", input, rerr.msg);
+		if (memchr(blob, '\0', blob_len)) {
+			fprintf(stderr,
+				"capc: error: '%s' is not a capbin blob (bad magic: a blob starts with \"CAPCBIN\\x1a\") and not policy text\n",
+				input);
+			status = 1;
 			goto out;
 		}
-		status = dump_blob(stdout, blob, blob_len) == 0 ? 0 : 1;
-		goto out;
-	}
-
-	if (yaml_is_yaml_path(input)) {
+		/* Policy text: compiled in memory from what was read. */
+		struct src_file *f = diag_load_text(input, (const char *)blob,
+						    blob_len);
+		free(blob);
+		blob = NULL;
+		blob_len = 0;
+		unit = f ? ast_parse_file(f) : NULL;
+	} else if (yaml_is_yaml_path(input)) {
 		unit = yaml_parse_file(input, (const char *const *)target);
 	} else {
 		struct src_file *f = diag_load_file(input, NULL);
@@ -300,6 +325,7 @@ int main(int argc, char **argv)
 		.select = service,
 		.target = (const char *const *)target,
 		.generate = !check,
+		.host_lookup = host_lookup,
 	};
 	if (sema_build(unit, &opts, &ir) < 0 || diag_error_count()) {
 		status = 1;

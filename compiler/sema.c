@@ -801,6 +801,9 @@ static bool id_is_root(const struct ast_id *id)
 	return id->numeric ? id->num == 0 : strcmp(id->name, "root") == 0;
 }
 
+/* sema_opts.host_lookup for the build in progress. */
+static bool host_lookup;
+
 static void check_id_exists(const struct ast_id *id, bool is_user)
 {
 	if (id->numeric) {
@@ -812,7 +815,7 @@ static void check_id_exists(const struct ast_id *id, bool is_user)
 	/* Policies are often compiled on another machine than the one they
 	 * run on: an unknown name is a warning here and resolved (or
 	 * refused) where the policy runs. */
-	if (is_user ? getpwnam(id->name) == NULL : getgrnam(id->name) == NULL)
+	if (host_lookup && (is_user ? getpwnam(id->name) == NULL : getgrnam(id->name) == NULL))
 		diag_warning(&id->loc, "%s '%s' does not exist on this machine (it is resolved where the policy runs)",
 			     is_user ? "user" : "group", id->name);
 }
@@ -1859,6 +1862,7 @@ static int copy_progs(const struct ir_policy *p, const struct ir_stage *src, str
 int sema_build(const struct ast_unit *u, const struct sema_opts *opts, struct ir_policy *out)
 {
 	struct sema S = {.u = u, .opts = opts};
+	host_lookup = !opts || opts->host_lookup;
 	const struct ast_decl *chosen = NULL;
 	size_t ndecl = 0;
 	unsigned errors_before = diag_error_count();

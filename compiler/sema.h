@@ -18,6 +18,7 @@ struct sema_opts {
 	const char *select;         /* --service NAME (a service or session), or NULL */
 	const char *const *target;  /* --target ABI names, NULL-terminated; NULL: policy's 'arch' or native */
 	bool generate;              /* run the seccomp code generator (not for --check of other decls) */
+	bool host_lookup;           /* warn about user/group names this machine does not know */
 };
 
 /* Checks every declaration of the unit and fills *out with the selected

@@ -109,3 +109,23 @@ check_eq "--dump of a corrupted blob exits 1" 1 $?
 check_contains "--dump names the checksum" "checksum" "$(cat out)"
 
 [ "$T_FAILS" -eq 0 ]
+
+# --dump reads its input once and tells a blob by its magic: '-' is stdin,
+# a blob or policy text alike; binary data without the magic is named as
+# such, not taken for policy text.
+"$CAPC" "$EX/ping.cap" -o ping2.capbin 2>/dev/null
+check_eq "--dump - reads a blob from stdin" "$("$CAPC" --dump ping2.capbin)" "$("$CAPC" --dump - <ping2.capbin 2>&1)"
+check_contains "--dump - reads policy text from stdin" "service ping" "$("$CAPC" --dump - <"$EX/ping.cap" 2>/dev/null)"
+cp ping2.capbin badmagic.capbin
+printf 'X' | dd of=badmagic.capbin bs=1 seek=0 conv=notrunc 2>/dev/null
+"$CAPC" --dump badmagic.capbin >out 2>&1
+check_eq "--dump of a blob with a bad magic exits 1" 1 $?
+check_contains "--dump of a blob with a bad magic says so" "is not a capbin blob (bad magic" "$(cat out)"
+
+# User and group names are looked up on this machine (a warning when
+# missing: they are resolved where the policy runs), unless told not to.
+printf 'service u { user capc_no_such_user_here }\n' >u.cap
+check_contains "an unknown user name: a warning" "user 'capc_no_such_user_here' does not exist on this machine" \
+	"$("$CAPC" u.cap -o u.capbin 2>&1)"
+check_eq "--no-host-lookup: no warning, same blob" "" "$("$CAPC" --no-host-lookup u.cap -o u2.capbin 2>&1)"
+check "--no-host-lookup: same bytes" cmp -s u.capbin u2.capbin
