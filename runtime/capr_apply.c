@@ -141,13 +141,19 @@ static int read_last_cap(unsigned *last, struct capr_error *err)
 			char *end;
 			buf[n] = '\0';
 			unsigned long v = strtoul(buf, &end, 10);
-			if (end != buf && v < 1024) {
+			/* Believed only when the kernel agrees: v is in the
+			 * bounding set's range and v + 1 is not (a bind mount
+			 * over the file could say less, and capabilities above
+			 * it would stay). */
+			if (end != buf && v < 1024 && prctl(PR_CAPBSET_READ, v, 0, 0, 0) >= 0 &&
+			    prctl(PR_CAPBSET_READ, v + 1, 0, 0, 0) < 0 && errno == EINVAL) {
 				*last = (unsigned)v;
 				goto check;
 			}
 		}
 	}
-	/* No /proc: probe the bounding set as libcap does. */
+	/* No /proc, or a file the kernel contradicts: probe the bounding set
+	 * as libcap does. */
 	{
 		unsigned c = 0;
 		while (c < 1024 && prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) >= 0)
@@ -735,10 +741,12 @@ int capr_apply_stage_sw(capr_policy *pol, size_t i, unsigned flags, const struct
 	w.last_cap = p.last_cap;
 	w.raise_eff = p.raise_eff;
 	w.bnd_drop = (f & CAPBIN_STAGE_BOUNDING) ? p.valid & ~st->bounding : 0;
+	w.drop_above = (f & CAPBIN_STAGE_BOUNDING) != 0;
+	w.bnd_above = st->bounding;
 	w.set_secbits = p.set_secbits;
 	w.secbits = p.sb_t;
 	w.set_keepcaps = p.tmp_keepcaps;
-	if (w.raise_eff || w.bnd_drop || w.set_secbits || w.set_keepcaps) {
+	if (w.raise_eff || w.bnd_drop || w.drop_above || w.set_secbits || w.set_keepcaps) {
 		if (verbose) {
 			narrate(&p, S_BOUNDING);
 			narrate(&p, S_SECUREBITS);

@@ -240,6 +240,8 @@ struct capr_twork {
 	/* pre */
 	int raise_eff;        /* effective = this thread's own permitted set (CAPR_SWITCHED) */
 	uint64_t bnd_drop;    /* caps to drop from the bounding set */
+	uint64_t bnd_above;   /* and above last_cap, up to the kernel's EINVAL: all but these */
+	int drop_above;
 	int set_secbits;      /* PR_SET_SECUREBITS to secbits */
 	int set_keepcaps;     /* PR_SET_KEEPCAPS 1 (temporary, for the uid switch) */
 	/* post */

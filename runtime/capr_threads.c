@@ -150,6 +150,21 @@ void capr_twork_run(const struct capr_twork *w, struct capr_tresult *r)
 			}
 			r->changed = 1;
 		}
+		/* Above the last capability we know of: cap_last_cap is only a
+		 * file (a bind mount can say less than the kernel has); the
+		 * kernel's EINVAL is what ends the set. */
+		for (unsigned c = w->last_cap + 1; w->drop_above && c < 64; c++) {
+			if (w->bnd_above & (one << c))
+				continue;
+			if (xprctl(PR_CAPBSET_DROP, c, 0) < 0) {
+				if (errno == EINVAL)
+					break;
+				if (errno == EPERM && xprctl(PR_CAPBSET_READ, c, 0) == 0)
+					continue;
+				return tfail(r, CAPR_T_BOUNDING, (int)c, 0, 0);
+			}
+			r->changed = 1;
+		}
 		/* Step 2: securebits, then keep_caps for the uid switch. */
 		if (w->set_secbits && xprctl(PR_GET_SECUREBITS, 0, 0) != (long)w->secbits) {
 			if (xprctl(PR_SET_SECUREBITS, (long)w->secbits, 0) < 0)
