@@ -331,6 +331,11 @@ void capr_prime_last_cap(void);
  * Async-signal-safe. */
 void capr_proc_hold(void);
 void capr_proc_release(void);
+/* Keep /proc/self/status open (a file: no way out of a jail) for the
+ * stages still to come after a chroot; capr_status_read falls back on it
+ * for "self/status" and "thread-self/status" in a single-threaded process. */
+void capr_proc_hold_status(void);
+void capr_proc_release_status(void);
 int capr_proc_open(const char *rel, int flags);
 /* Fields of a status file under /proc (rel as for capr_proc_open);
  * `have` says which were found. Async-signal-safe. Returns 0, or -1 if it

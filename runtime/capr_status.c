@@ -14,6 +14,16 @@
  * directory before each use; otherwise (and when none is held) the
  * absolute path is used.
  *
+ * A later point can fire inside that jail too: vsftpd chroots, then
+ * leaves root (the setuid trigger). For that the preload keeps
+ * /proc/self/status open from the chroot until no triggered stage is left
+ * (capr_proc_hold_status): a file, not a directory, so no way out of the
+ * jail. It tells a single-threaded process its sets and that it is alone
+ * (Threads: 1), which is all a stage needs then; a process with more
+ * threads still needs /proc/self/task, and is refused at the threads step.
+ * It belongs to the process that opened it: a forked child does not use
+ * its parent's.
+ *
  * Async-signal-safe (the thread broadcast's handler calls it): raw
  * open/read/close, no stdio, no allocation, no locale. The file is
  * scanned as a stream in small chunks, so a long line (Groups: of a
@@ -121,6 +131,34 @@ void capr_proc_release(void)
 		syscall(SYS_close, fd);
 }
 
+static int held_status = -1;
+static pid_t held_pid;
+
+void capr_proc_hold_status(void)
+{
+	int none = -1, fd;
+	pid_t me = (pid_t)syscall(SYS_getpid);
+
+	if (__atomic_load_n(&held_status, __ATOMIC_ACQUIRE) >= 0 && held_pid == me)
+		return;
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* An older one is a fork's inherited copy, about the parent. */
+	int old = __atomic_exchange_n(&held_status, none, __ATOMIC_ACQ_REL);
+	if (old >= 0)
+		syscall(SYS_close, old);
+	held_pid = me;
+	__atomic_store_n(&held_status, fd, __ATOMIC_RELEASE);
+}
+
+void capr_proc_release_status(void)
+{
+	int fd = __atomic_exchange_n(&held_status, -1, __ATOMIC_ACQ_REL);
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+}
+
 int capr_proc_open(const char *rel, int flags)
 {
 	int dir = __atomic_load_n(&proc_dir, __ATOMIC_ACQUIRE);
@@ -144,19 +182,30 @@ int capr_status_read(const char *rel, struct capr_status *st)
 {
 	char chunk[1024], line[64]; /* on the stack of a signal handler too: small */
 	size_t ll = 0;
-	int fd;
+	off_t off = 0;
+	int fd, held = -1;
 
 	memset(st, 0, sizeof *st);
 	fd = capr_proc_open(rel, O_RDONLY);
+	if (fd < 0 && (strcmp(rel, "thread-self/status") == 0 || strcmp(rel, "self/status") == 0)) {
+		held = __atomic_load_n(&held_status, __ATOMIC_ACQUIRE);
+		if (held < 0 || held_pid != (pid_t)syscall(SYS_getpid))
+			return -1;
+		fd = held; /* read with pread: other threads may share it */
+	}
 	if (fd < 0)
 		return -1;
 	for (;;) {
-		ssize_t n = syscall(SYS_read, fd, chunk, sizeof chunk);
+		ssize_t n = held >= 0 ? syscall(SYS_pread64, fd, chunk, sizeof chunk, off)
+				      : syscall(SYS_read, fd, chunk, sizeof chunk);
+		if (n > 0)
+			off += n;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			int e = errno;
-			syscall(SYS_close, fd);
+			if (held < 0)
+				syscall(SYS_close, fd);
 			errno = e;
 			return -1;
 		}
@@ -180,6 +229,16 @@ int capr_status_read(const char *rel, struct capr_status *st)
 	}
 	if (ll)
 		parse_line(line, ll, st);
+	if (held >= 0) {
+		/* The process's status is the calling thread's only when it
+		 * is the only one. */
+		if (!(st->have & CAPR_ST_THREADS) || st->threads != 1) {
+			memset(st, 0, sizeof *st);
+			errno = ENOENT;
+			return -1;
+		}
+		return 0;
+	}
 	syscall(SYS_close, fd);
 	return 0;
 }

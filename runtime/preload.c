@@ -247,6 +247,8 @@ static void update_pending(void)
 			m |= 1u << t;
 	}
 	atomic_store(&g_pending, m);
+	if (!m)
+		capr_proc_release_status();
 }
 
 static void fork_prepare(void)
@@ -673,6 +675,10 @@ EXPORT int chroot(const char *path)
 	pending = !t_busy && (atomic_load(&g_pending) & (1u << TR_CHROOT));
 	if (pending)
 		capr_proc_hold();
+	/* Later stages fire inside the jail too (vsftpd: chroot, then
+	 * setuid): keep the status file until none is left. */
+	if (!t_busy && atomic_load(&g_pending))
+		capr_proc_hold_status();
 	redo_begin();
 	rc = real.chroot(path);
 	redo_end();
@@ -891,6 +897,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 		bool pending = atomic_load(&g_pending) & (1u << TR_CHROOT);
 		if (pending)
 			capr_proc_hold();
+		if (atomic_load(&g_pending))
+			capr_proc_hold_status();
 		r = redo(&t);
 		if (r == 0)
 			after_success(TR_CHROOT);

@@ -327,6 +327,34 @@ done
 kill $JPID 2>/dev/null
 wait $JPID 2>/dev/null
 check_eq "chroot into a jail: no directory descriptor left open" "" "$outside"
+# vsftpd's order: chroot into the jail, then leave root there. The setuid
+# stage fires inside the jail without /proc (it used to end the session
+# with 127 at the threads step): the preload keeps /proc/self/status open,
+# a file and not a way out, until no stage is left.
+policy vs 'service vs { after auth { keep net_bind_service  no_new_privs } }'
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:verify_asan_link_order=0" \
+	"$CL" vs.capbin -- "$PR" chroot "$T_TMP/jail" setuid "$NOBODY_UID" pause >"$T_TMP/vs.log" 2>&1 &
+VPID=$!
+n=0
+until grep -q '^paused=1' "$T_TMP/vs.log" 2>/dev/null || [ $n -gt 200 ] || ! kill -0 $VPID 2>/dev/null; do
+	n=$((n + 1))
+	sleep 0.05
+done
+check_eq "chroot, then setuid inside the jail: both succeed" "ok ok" \
+	"$(val chroot "$(cat "$T_TMP/vs.log")") $(val setuid "$(cat "$T_TMP/vs.log")")"
+check_eq "setuid inside the jail: the stage applied (uid, CapPrm, CapBnd, NoNewPrivs)" \
+	"$NOBODY_UID $(hex64 "0x400 & 0x$START_BND") $(hex64 "0x400 & 0x$START_BND") 1" \
+	"$(pstatus "$VPID" Uid | cut -d' ' -f1) $(pstatus "$VPID" CapPrm) $(pstatus "$VPID" CapBnd) $(pstatus "$VPID" NoNewPrivs)"
+held=""
+for fd in /proc/$VPID/fd/*; do
+	l=$(readlink "$fd" 2>/dev/null) || continue
+	case $l in /proc/*) held="$held $l" ;; esac
+	[ -d "$l" ] && held="$held dir:$l"
+done
+kill $VPID 2>/dev/null
+wait $VPID 2>/dev/null
+check_eq "after the last stage: nothing of /proc and no directory left open" "" "$held"
+
 # A program's own capr_enter() after its own chroot into such a jail has
 # no /proc to read: refused before any change (capr(3)).
 policy manual 'service manual { after p { drop net_raw } }'
