@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -36,6 +37,32 @@
 #include <security/pam_modules.h>
 
 #include "capr_internal.h"
+
+/* Errors go to syslog, and the last one of a call is also shown to the
+ * user through the application's conversation (pam_error), unless the
+ * application asked for PAM_SILENT: with no syslog daemon (or no /dev/log
+ * in a container) PAM's generic "Cannot make/remove an entry for the
+ * specified session" would otherwise be all anyone sees. */
+static __thread char t_last[512];
+
+static void say(pam_handle_t *pamh, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(pam_handle_t *pamh, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t_last, sizeof t_last, fmt, ap);
+	va_end(ap);
+	pam_syslog(pamh, prio, "%s", t_last);
+}
+
+/* The refusal, to the user too. */
+static int told(pam_handle_t *pamh, int flags, int rc)
+{
+	if (rc != PAM_SUCCESS && t_last[0] && !(flags & PAM_SILENT))
+		pam_error(pamh, "pam_capc: %s", t_last);
+	return rc;
+}
 
 /* The runtime objects are built with -fvisibility=hidden; only the PAM
  * entry points leave the module. */
@@ -72,13 +99,13 @@ static int parse_args(pam_handle_t *pamh, int argc, const char **argv, struct ar
 		const char *s = argv[i];
 		if (strncmp(s, "policy=", 7) == 0) {
 			if (a->policy) {
-				pam_syslog(pamh, LOG_ERR, "argument '%s': policy= given twice", s);
+				say(pamh, LOG_ERR, "argument '%s': policy= given twice", s);
 				return -1;
 			}
 			a->policy = s + 7;
 			/* A relative path would depend on the host's working directory. */
 			if (a->policy[0] != '/') {
-				pam_syslog(pamh, LOG_ERR, "argument '%s': the policy path must be absolute", s);
+				say(pamh, LOG_ERR, "argument '%s': the policy path must be absolute", s);
 				return -1;
 			}
 		} else if (strcmp(s, "debug") == 0) {
@@ -86,12 +113,12 @@ static int parse_args(pam_handle_t *pamh, int argc, const char **argv, struct ar
 		} else if (strcmp(s, "fail_open") == 0) {
 			a->fail_open = true;
 		} else {
-			pam_syslog(pamh, LOG_ERR, "unknown argument '%s' (known: policy=PATH, debug, fail_open)", s);
+			say(pamh, LOG_ERR, "unknown argument '%s' (known: policy=PATH, debug, fail_open)", s);
 			return -1;
 		}
 	}
 	if (!a->policy) {
-		pam_syslog(pamh, LOG_ERR, "no policy=PATH argument");
+		say(pamh, LOG_ERR, "no policy=PATH argument");
 		return -1;
 	}
 	return 0;
@@ -171,9 +198,9 @@ static int resolve_user(pam_handle_t *pamh, const char *user, struct who *w)
 	r = capr_nss_user(user, &pw, &e);
 	if (r <= 0) {
 		if (r == 0)
-			pam_syslog(pamh, LOG_ERR, "user '%s' is unknown to NSS (getpwnam): session refused", user);
+			say(pamh, LOG_ERR, "user '%s' is unknown to NSS (getpwnam): session refused", user);
 		else
-			pam_syslog(pamh, LOG_ERR, "cannot look up user '%s': %s: session refused", user, strerror(e));
+			say(pamh, LOG_ERR, "cannot look up user '%s': %s: session refused", user, strerror(e));
 		return -1;
 	}
 	w->uid = pw.uid;
@@ -187,7 +214,7 @@ static int resolve_user(pam_handle_t *pamh, const char *user, struct who *w)
 		gid_t *g = realloc(w->groups, (size_t)n * sizeof *g);
 		int want = n;
 		if (!g) {
-			pam_syslog(pamh, LOG_ERR, "out of memory");
+			say(pamh, LOG_ERR, "out of memory");
 			return -1;
 		}
 		w->groups = g;
@@ -198,7 +225,7 @@ static int resolve_user(pam_handle_t *pamh, const char *user, struct who *w)
 		/* -1: the list did not fit; want is the size needed. */
 		if (want <= n) {
 			if (n >= (1 << 20)) {
-				pam_syslog(pamh, LOG_ERR, "cannot list the groups of '%s'", w->name);
+				say(pamh, LOG_ERR, "cannot list the groups of '%s'", w->name);
 				return -1;
 			}
 			want = n * 2;
@@ -256,7 +283,7 @@ static int rule_matches(pam_handle_t *pamh, const struct args *a, const struct c
 		same = found > 0 && pw.uid == w->uid;
 		free(pw.name);
 		if (found < 0) {
-			pam_syslog(pamh, LOG_ERR, "rule '%s': cannot look up the user: %s",
+			say(pamh, LOG_ERR, "rule '%s': cannot look up the user: %s",
 				   rule_desc(r, d, sizeof d), strerror(e));
 			return -1;
 		}
@@ -272,7 +299,7 @@ static int rule_matches(pam_handle_t *pamh, const struct args *a, const struct c
 			return in_groups(w, r->who.id);
 		found = capr_nss_group(r->who.name, &gid, &e);
 		if (found < 0) {
-			pam_syslog(pamh, LOG_ERR, "rule '%s': cannot look up the group: %s",
+			say(pamh, LOG_ERR, "rule '%s': cannot look up the group: %s",
 				   rule_desc(r, d, sizeof d), strerror(e));
 			return -1;
 		}
@@ -383,19 +410,19 @@ static int apply(pam_handle_t *pamh, const struct args *a, capr_policy *pol, siz
 	if (rc == 0)
 		return PAM_SUCCESS;
 	if (err.partial) {
-		pam_syslog(pamh, LOG_CRIT,
+		say(pamh, LOG_CRIT,
 			   "rule '%s' for user '%s': %s: %s; the process was partly restricted: the session must not start",
 			   desc, user, err.step, err.msg);
 		return PAM_SYSTEM_ERR;
 	}
-	pam_syslog(pamh, LOG_ERR, "rule '%s' for user '%s': %s: %s (nothing was changed): session refused", desc,
+	say(pamh, LOG_ERR, "rule '%s' for user '%s': %s: %s (nothing was changed): session refused", desc,
 		   user, err.step, err.msg);
 	return PAM_SESSION_ERR;
 }
 
 /* ---------------------------------------------------------------- entry points */
 
-PAM_CAPC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+static int open_session(pam_handle_t *pamh, int argc, const char **argv)
 {
 	struct capr_error err;
 	struct args a;
@@ -406,7 +433,6 @@ PAM_CAPC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	char desc[300];
 	int rc;
 
-	(void)flags;
 	if (parse_args(pamh, argc, argv, &a) < 0)
 		return PAM_SERVICE_ERR;
 
@@ -414,17 +440,17 @@ PAM_CAPC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	pol = load_policy(a.policy, &err);
 	if (!pol) {
 		if (a.fail_open) {
-			pam_syslog(pamh, LOG_CRIT,
+			say(pamh, LOG_CRIT,
 				   "policy %s: %s: %s; fail_open: the session proceeds WITHOUT capability restrictions",
 				   a.policy, err.step, err.msg);
 			return PAM_SUCCESS;
 		}
-		pam_syslog(pamh, LOG_ERR, "policy %s: %s: %s: session refused", a.policy, err.step, err.msg);
+		say(pamh, LOG_ERR, "policy %s: %s: %s: session refused", a.policy, err.step, err.msg);
 		return PAM_SESSION_ERR;
 	}
 
 	if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS || !item || !*(const char *)item) {
-		pam_syslog(pamh, LOG_ERR, "no user name (PAM_USER is not set): session refused");
+		say(pamh, LOG_ERR, "no user name (PAM_USER is not set): session refused");
 		capr_close(pol);
 		return PAM_SESSION_ERR;
 	}
@@ -440,7 +466,7 @@ PAM_CAPC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	for (r = 0; r < pol->nrules; r++) {
 		int m = rule_matches(pamh, &a, &pol->rules[r], &w);
 		if (m < 0) {
-			pam_syslog(pamh, LOG_ERR, "user '%s': cannot decide which rule applies: session refused", user);
+			say(pamh, LOG_ERR, "user '%s': cannot decide which rule applies: session refused", user);
 			rc = PAM_SESSION_ERR;
 			break;
 		}
@@ -465,6 +491,12 @@ PAM_CAPC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 	who_free(&w);
 	capr_close(pol);
 	return rc;
+}
+
+PAM_CAPC_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	t_last[0] = '\0';
+	return told(pamh, flags, open_session(pamh, argc, argv));
 }
 
 PAM_CAPC_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)

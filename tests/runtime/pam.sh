@@ -311,6 +311,15 @@ login capc-opendir "$TAK" -- "$PR" touch "$M"
 check_eq "blob in a world-writable directory: refused" "4 PAM_SESSION_ERR" "$rc $(val open_session "$out" | cut -d' ' -f1)"
 check "blob in a world-writable directory: the command did not run" [ ! -e "$M" ]
 log_has "blob in a world-writable directory: syslog says why" "directory $T_TMP/opendir has mode 0777"
+# The reason reaches the user through the conversation too: with no
+# syslog (here: nothing copied to stderr) it was lost behind PAM's generic
+# "Cannot make/remove an entry for the specified session".
+out=$($LOGIN_WRAP "$DRV" -n -c "$CONF" -s capc-opendir "$TAK" -- "$PR" touch "$M" 2>&1)
+check_contains "refusal without syslog: the conversation shows the reason" \
+	"pam_login: conv: pam_capc: policy $T_TMP/opendir/login.capbin: trust: $T_TMP/opendir/login.capbin: directory $T_TMP/opendir has mode 0777" "$out"
+out=$($LOGIN_WRAP "$DRV" -n -S -c "$CONF" -s capc-opendir "$TAK" -- "$PR" touch "$M" 2>&1)
+check_eq "refusal with PAM_SILENT: the conversation stays quiet, the session is still refused" "PAM_SESSION_ERR " \
+	"$(val open_session "$out" | cut -d' ' -f1) $(printf '%s\n' "$out" | grep -c 'conv: pam_capc' | sed 's/^0$//')"
 CAPR_TRUST_ANY_FILE=1 login capc-opendir "$TAK" -- "$PR" touch "$M"
 check_eq "pam_capc ignores CAPR_TRUST_ANY_FILE" "4 PAM_SESSION_ERR" "$rc $(val open_session "$out" | cut -d' ' -f1)"
 

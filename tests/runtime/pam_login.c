@@ -16,6 +16,9 @@
  *            changed (the partial-apply path)
  *   -x       after setuid, check like sshd that the old uid cannot be
  *            restored (exit 125 without running CMD if it can)
+ *   -n       no copy of syslog messages on stderr (as with no syslog
+ *            daemon): only the conversation shows what the module says
+ *   -S       open the session with PAM_SILENT
  *
  * Every syslog message (pam_syslog included) is copied to stderr
  * (openlog LOG_PERROR), so tests read what pam_capc logs without a syslog
@@ -128,7 +131,7 @@ static int start_filtered_thread(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pam_login -c CONFDIR [-s SERVICE] [-i HEX] [-t] [-x] USER [-- CMD ARG...]\n");
+	fprintf(stderr, "usage: pam_login -c CONFDIR [-s SERVICE] [-i HEX] [-t] [-x] [-n] [-S] USER [-- CMD ARG...]\n");
 	exit(5);
 }
 
@@ -137,13 +140,13 @@ int main(int argc, char **argv)
 	const char *confdir = NULL, *service = "capc-test", *user;
 	struct pam_conv pc = {conv, NULL};
 	pam_handle_t *h = NULL;
-	int opt, rc, status, sshd_check = 0, filtered_thread = 0;
+	int opt, rc, status, sshd_check = 0, filtered_thread = 0, no_perror = 0, silent = 0;
 	char **cmd = NULL;
 	long long inh = -1;
 	pid_t pid;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "+c:s:i:tx")) != -1) {
+	while ((opt = getopt(argc, argv, "+c:s:i:txnS")) != -1) {
 		switch (opt) {
 		case 'c':
 			confdir = optarg;
@@ -160,6 +163,12 @@ int main(int argc, char **argv)
 		case 'x':
 			sshd_check = 1;
 			break;
+		case 'n':
+			no_perror = 1;
+			break;
+		case 'S':
+			silent = 1;
+			break;
 		default:
 			usage();
 		}
@@ -174,7 +183,7 @@ int main(int argc, char **argv)
 	}
 
 	/* pam_syslog() calls syslog() without openlog(): our options apply. */
-	openlog("pam_login", LOG_PERROR | LOG_PID, LOG_AUTHPRIV);
+	openlog("pam_login", (no_perror ? 0 : LOG_PERROR) | LOG_PID, LOG_AUTHPRIV);
 	if (inh >= 0 && set_inheritable((unsigned long long)inh) < 0) {
 		fprintf(stderr, "pam_login: capset inheritable: %s\n", strerror(errno));
 		return 5;
@@ -188,7 +197,7 @@ int main(int argc, char **argv)
 	printf("pam_start=%s\n", pam_code(rc));
 	if (rc != PAM_SUCCESS)
 		return 3;
-	rc = pam_open_session(h, 0);
+	rc = pam_open_session(h, silent ? PAM_SILENT : 0);
 	printf("open_session=%s (%s)\n", pam_code(rc), pam_strerror(h, rc));
 	if (rc != PAM_SUCCESS) {
 		/* As login does: no session, no shell. */
