@@ -918,6 +918,12 @@ static void collect_stmt(struct sema *S, struct sb *b, const struct ast_stmt *st
 		b->nnp = true;
 		break;
 	case AS_LOCK:
+		/* lock implies no_new_privs: with noroot alone a set-user-ID
+		 * root program still becomes euid 0 on exec (no capabilities,
+		 * but owner access to root's files, /etc/shadow included). */
+		if (!b->nnp)
+			b->nnp_loc = st->loc;
+		b->nnp = true;
 		if (b->kind == SK_SESSION) {
 			/* In a session the login program still has to drop root
 			 * for the user after pam_capc ran; with no_setuid_fixup it

@@ -211,6 +211,16 @@ else
 fi
 check "refused targets never ran" [ ! -e marker ]
 
+# `lock` implies no_new_privs: a set-user-ID-root program run under it
+# stays the user (with noroot alone it became euid 0: no capabilities, but
+# root's files, /etc/shadow included).
+printf 'service lk { user nobody  lock }\n' >lk.cap
+"$CAPC" -w lk.cap -o lk.capbin
+out=$(priv "$CL" lk.capbin -- "$T_TMP/suid-probe" status read /etc/shadow 2>&1)
+check_eq "lock, then a setuid-root program: no euid 0, no /etc/shadow, NoNewPrivs 1" \
+	"$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody) EACCES 1" \
+	"$(val Uid "$out") $(val read "$out") $(val NoNewPrivs "$out")"
+
 installed=$(strings "$CL" 2>/dev/null | grep '/capc/capr_preload.so$' | head -n 1)
 if [ -n "$installed" ] && [ -e "$installed" ]; then
 	out=$(priv "$CL" trigger.capbin -- /usr/bin/env 2>&1)

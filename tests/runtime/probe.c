@@ -13,6 +13,7 @@
  *   setuid0           setuid(0)                             setuid0=ok|EPERM...
  *   getppid           the raw getppid syscall               getppid=ok|EACCES...
  *   touch FILE        create FILE (a marker: "the command ran")
+ *   read FILE         open FILE for reading               read=ok|EACCES...
  *   env NAME          env.NAME=value
  *   enter POINT       capr_enter(POINT)                     enter=ok|fail
  *   enter-partial P   capr_enter_policy(inherited, P, CAPR_RETURN_PARTIAL)
@@ -277,6 +278,12 @@ int main(int argc, char **argv)
 			errno = 0;
 			rc = (int)syscall(SYS_getppid);
 			result("getppid", rc, errno);
+		} else if (strcmp(c, "read") == 0 && arg) {
+			int fd = open(arg, O_RDONLY | O_CLOEXEC);
+			result("read", fd < 0 ? -1 : 0, errno);
+			if (fd >= 0)
+				close(fd);
+			i++;
 		} else if (strcmp(c, "touch") == 0 && arg) {
 			int fd = open(arg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 			result("touch", fd, errno);
