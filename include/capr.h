@@ -66,11 +66,16 @@ const char *capr_point_name(const capr_policy *pol, size_t i);
 
 /* Apply the stage of `point` to every thread of the calling process.
  * A point can be entered once per process; a child forked after entering
- * has entered it too. Returns 0, or -1 as described above.
+ * has entered it too. Returns 0 (applied), CAPR_DEFERRED, or -1 as
+ * described above.
  * A point triggered by setuid (setgid), entered while the process still
  * has a uid (gid) 0: under capload's preload object its stage is applied
- * at the program's own switch that follows; without it, at once and with
+ * at the program's own switch that follows, and the call returns
+ * CAPR_DEFERRED: nothing is restricted yet (a program that never leaves
+ * root is never restricted by it; test for < 0 to treat both as fine, or
+ * == 0 to insist on now). Without the preload it is applied at once, with
  * no_setuid_fixup so its capabilities survive that switch. See capr(3). */
+#define CAPR_DEFERRED 1
 int capr_enter_policy(capr_policy *pol, const char *point, unsigned flags, struct capr_error *err);
 
 /* capr_enter_policy(capr_inherited(), point, 0, NULL), printing the error

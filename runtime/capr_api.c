@@ -237,11 +237,12 @@ CAPR_PUBLIC int capr_enter(const char *point)
 	 * read before main() (the program may have closed CAPR_POLICY_FD). */
 	if (fwd) {
 		memset(&err, 0, sizeof err);
-		if (fwd(point, 0, &err) < 0) {
+		int rc = fwd(point, 0, &err);
+		if (rc < 0) {
 			fprintf(stderr, "%s: %s\n", capr_log_prefix, capr_strerror(&err));
 			return -1;
 		}
-		return 0;
+		return rc; /* 0, or CAPR_DEFERRED */
 	}
 	pol = capr_inherited(&err);
 	if (!pol) {

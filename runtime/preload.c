@@ -1011,9 +1011,12 @@ EXPORT int capr_preload_enter_v1(const char *point, unsigned flags, struct capr_
 			return -1;
 		}
 		if (before) {
+			/* Not applied now: say so (CAPR_DEFERRED), never 0,
+			 * which would tell a program that stays root it is
+			 * restricted. The backstop makes the switch apply it. */
 			g_requested |= BIT(i);
 			pthread_mutex_unlock(&g_lock);
-			return 0;
+			return CAPR_DEFERRED;
 		}
 	}
 	t_busy = 1;

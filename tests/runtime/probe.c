@@ -15,7 +15,7 @@
  *   touch FILE        create FILE (a marker: "the command ran")
  *   read FILE         open FILE for reading               read=ok|EACCES...
  *   env NAME          env.NAME=value
- *   enter POINT       capr_enter(POINT)                     enter=ok|fail
+ *   enter POINT       capr_enter(POINT)                     enter=ok|deferred|fail
  *   enter-partial P   capr_enter_policy(inherited, P, CAPR_RETURN_PARTIAL)
  *                                                           enter=... step=... partial=...
  *   dry POINT         the same with CAPR_DRY_RUN            dry=ok|fail
@@ -303,7 +303,7 @@ int main(int argc, char **argv)
 			} else {
 				rc = capr_enter(arg);
 			}
-			printf("enter=%s\n", rc == 0 ? "ok" : "fail");
+			printf("enter=%s\n", rc == 0 ? "ok" : rc == CAPR_DEFERRED ? "deferred" : "fail");
 			i++;
 		} else if (strcmp(c, "open") == 0 && arg) {
 			struct capr_error err;
@@ -318,6 +318,8 @@ int main(int argc, char **argv)
 			e = errno;
 			if (rc == 0)
 				printf("%s=ok\n", dry ? "dry" : "enter");
+			else if (rc == CAPR_DEFERRED)
+				printf("%s=deferred\n", dry ? "dry" : "enter");
 			else
 				printf("%s=fail\nstep=%s\npartial=%d\nerrno=%s\nmsg=%s\n", dry ? "dry" : "enter", err.step,
 				       err.partial, ename(e), err.msg);

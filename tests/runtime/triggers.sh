@@ -190,7 +190,7 @@ fi
 
 # capr_enter() and the trigger in one process: the point is entered once.
 out=$(priv "$CL" ftp.capbin -- "$PR" enter auth status enter auth enter nosuch setuid "$NOBODY_UID" status enter auth 2>&1)
-check_eq "enter before the switch: ok, then refused twice, then refused after the trigger" "ok fail fail fail" \
+check_eq "enter before the switch: deferred (not 0: nothing is restricted yet), then refused twice, then refused after the trigger" "deferred fail fail fail" \
 	"$(printf '%s\n' "$out" | sed -n 's/^enter=//p' | tr '\n' ' ' | sed 's/ $//')"
 check_eq "enter before the switch: nothing applied yet" "$START_PRM 0" \
 	"$(val CapPrm "$out") $(val NoNewPrivs "$out")"
@@ -199,6 +199,11 @@ check_contains "unknown point: listed" "capr: point: unknown point 'nosuch' (the
 after=$(printf '%s\n' "$out" | sed -n '/^setuid=/,$p')
 check_eq "enter, then the switch: the stage applied at the switch" "$KEPT $KEPT 1" \
 	"$(val CapPrm "$after") $(val CapBnd "$after") $(val NoNewPrivs "$after")"
+# A program that never leaves root: capr_enter said 0 and nothing was
+# ever restricted; it now says CAPR_DEFERRED, and the process is as it was.
+out=$(priv "$CL" ftp.capbin -- "$PR" enter auth status 2>&1)
+check_eq "enter in a program that stays root: CAPR_DEFERRED, nothing applied" "deferred $START_PRM $START_BND 0" \
+	"$(val enter "$out") $(val CapPrm "$out") $(val CapBnd "$out") $(val NoNewPrivs "$out")"
 
 # libcapr without the preload (capr_open, no capload): the stage applies at
 # once, with no_setuid_fixup so its capabilities survive the program's own
