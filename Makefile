@@ -15,6 +15,8 @@ BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/capc
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PAMDIR ?= $(LIBDIR)/security
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
@@ -68,7 +70,7 @@ endif
 
 all: $(PROGRAMS) $(LIBS)
 
-.PHONY: all check check-only deps demo golden-update bench install uninstall clean fuzz tests
+.PHONY: all check check-only deps demo golden-update bench install uninstall clean fuzz tests FORCE
 
 # ---------------------------------------------------------------- generated sources
 # Grouped targets (&:): one bison/flex run makes both files, even with -j.
@@ -117,7 +119,13 @@ $(O)/libcapr.so.$(SOVERSION): $(RUNTIME_PIC_OBJ)
 	ln -sf libcapr.so.$(SOVERSION) $(O)/libcapr.so
 
 # capload looks for the preload object in $(LIBDIR)/capc and prints $(VERSION).
+# It is rebuilt when LIBDIR changes (make install PREFIX=/x after a plain
+# make): the stamp is rewritten only when its content would differ.
 $(O)/runtime/capload.o: CFLAGS_OWN += -DCAPC_LIBDIR='"$(LIBDIR)"' -DCAPC_VERSION='"$(VERSION)"'
+$(O)/runtime/capload.o: $(O)/libdir.stamp
+$(O)/libdir.stamp: FORCE | $(O)/runtime
+	@printf '%s\n' '$(LIBDIR)' | cmp -s - $@ || printf '%s\n' '$(LIBDIR)' >$@
+FORCE:
 
 $(O)/capload: $(O)/runtime/capload.o $(O)/libcapr.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lpthread
@@ -210,12 +218,17 @@ install: all
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; done; true
 	for m in man/*.3; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man3/; done; true
 	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/; done; true
+	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 README.md docs/*.md docs/capr-example.c $(DESTDIR)$(DOCDIR)/
+	install -m 0644 completion/capc.bash $(DESTDIR)$(BASHCOMPDIR)/capc
+	ln -sf capc $(DESTDIR)$(BASHCOMPDIR)/capload
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/capc $(DESTDIR)$(BINDIR)/capload $(DESTDIR)$(LIBDIR)/libcapr.* \
 		$(DESTDIR)$(INCLUDEDIR)/capr.h $(DESTDIR)$(INCLUDEDIR)/capbin.h $(DESTDIR)$(PKGCONFIGDIR)/capr.pc \
-		$(DESTDIR)$(PAMDIR)/pam_capc.so
-	rm -rf $(DESTDIR)$(LIBDIR)/capc
+		$(DESTDIR)$(PAMDIR)/pam_capc.so $(DESTDIR)$(BASHCOMPDIR)/capc $(DESTDIR)$(BASHCOMPDIR)/capload
+	for m in man/*.[0-9]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -rf $(DESTDIR)$(LIBDIR)/capc $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build build-san

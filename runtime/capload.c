@@ -410,7 +410,8 @@ static const char *not_preloadable(const char *cmd, int cmd_fd, int depth)
 }
 
 /* capr_preload.so next to capload's own executable (a build tree), else
- * in $(LIBDIR)/capc. */
+ * in ../lib/capc from it (an install under any PREFIX, staged with DESTDIR
+ * or not, finds its own), else in the $(LIBDIR)/capc it was built for. */
 static char *find_preload(void)
 {
 	char self[PATH_MAX], *path;
@@ -421,11 +422,14 @@ static char *find_preload(void)
 		char *slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			if (asprintf(&path, "%s/%s", self, PRELOAD_NAME) < 0)
-				die("preload", "out of memory");
-			if (access(path, R_OK) == 0)
-				return path;
-			free(path);
+			static const char *const rel[] = { "", "/../lib/capc" };
+			for (size_t k = 0; k < sizeof rel / sizeof rel[0]; k++) {
+				if (asprintf(&path, "%s%s/%s", self, rel[k], PRELOAD_NAME) < 0)
+					die("preload", "out of memory");
+				if (access(path, R_OK) == 0)
+					return path;
+				free(path);
+			}
 		}
 	}
 	if (access(CAPC_LIBDIR "/capc/" PRELOAD_NAME, R_OK) == 0) {

@@ -10,8 +10,9 @@ set -eu
 # pamtester is not needed (tests drive libpam directly), procps (ps in
 # diagnostics), passwd (useradd/userdel for test users), strace (shows
 # which system call capload executes the command with), util-linux (unshare
-# and setpriv in the runtime tests).
-PKGS="gcc make libc6-dev pkg-config flex bison libseccomp-dev libcap-dev libyaml-dev libpam0g-dev iputils-ping passwd procps strace util-linux"
+# and setpriv in the runtime tests), bash-completion (tests the installed
+# completion script).
+PKGS="gcc make libc6-dev pkg-config flex bison libseccomp-dev libcap-dev libyaml-dev libpam0g-dev iputils-ping passwd procps strace util-linux bash-completion"
 
 missing=""
 for p in $PKGS; do

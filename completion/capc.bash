@@ -1,0 +1,67 @@
+# bash completion for capc and capload                    -*- shell-script -*-
+# Installed as share/bash-completion/completions/capc (capload: a link).
+
+_capc()
+{
+    local cur prev words cword
+    _init_completion || return
+
+    case $prev in
+        -o | --output)
+            _filedir capbin
+            return
+            ;;
+        -t | --target)
+            local abis="x86_64 x86 x32 aarch64 arm mips mipsel mips64 mipsel64 mips64n32 mipsel64n32 ppc ppc64 ppc64le s390 s390x parisc parisc64 riscv64"
+            # a comma-separated list: complete the part after the last comma
+            local pre=${cur%,*} last=${cur##*,}
+            [[ $cur == *,* ]] && pre="$pre," || pre=
+            COMPREPLY=($(compgen -P "$pre" -W "$abis" -- "$last"))
+            compopt -o nospace
+            return
+            ;;
+        -s | --service)
+            return
+            ;;
+        -W)
+            COMPREPLY=($(compgen -W "error" -- "$cur"))
+            return
+            ;;
+    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "-o --output -s --service -t --target --check --dump --ast
+            --no-host-lookup -Werror -w -h --help --version" -- "$cur"))
+        return
+    fi
+    _filedir '@(cap|yaml|yml|json|capbin)'
+}
+complete -F _capc capc
+
+_capload()
+{
+    local cur prev words cword
+    _init_completion || return
+
+    # after "BLOB --": the command and its arguments
+    local i blob_seen=0
+    for ((i = 1; i < cword; i++)); do
+        if [[ ${words[i]} == -- ]]; then
+            if ((blob_seen)); then
+                _command_offset $((i + 1))
+                return
+            fi
+        elif [[ ${words[i]} != -* ]]; then
+            blob_seen=1
+        fi
+    done
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "--dry-run --verbose -v --help -h --version --" -- "$cur"))
+        return
+    fi
+    if ((blob_seen)); then
+        COMPREPLY=($(compgen -W "--" -- "$cur"))
+        return
+    fi
+    _filedir capbin
+}
+complete -F _capload capload
