@@ -312,6 +312,21 @@ int main(int argc, char **argv)
 		}
 		unit = ast_parse_file(f);
 	}
+	if (unit && diag_error_count() && !yaml_is_yaml_path(input) && !ast) {
+		/* Syntax errors: the parser dropped the broken statements.
+		 * Check the rest too, as a C compiler does, so one run shows
+		 * every error; nothing is written. */
+		struct sema_opts rest = {
+			.select = service,
+			.target = (const char *const *)target,
+			.generate = false,
+			.host_lookup = host_lookup,
+			.after_syntax_error = true,
+		};
+		sema_build(unit, &rest, &ir);
+		status = 1;
+		goto report;
+	}
 	if (!unit || diag_error_count()) {
 		status = diag_error_count() ? 1 : 2;
 		goto report;

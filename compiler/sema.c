@@ -752,8 +752,13 @@ static void collect_seccomp(struct sema *S, struct sb *b, const struct ast_stmt 
 	struct sc_filter *f = b->filter;
 	for (const struct ast_sc_stmt *s = st->seccomp; s; s = s->next) {
 		uint32_t action;
-		if (!action_value(&s->action, &action))
+		if (!action_value(&s->action, &action)) {
+			/* reported; a default it was all the same, so no "has
+			 * no default" on top of it */
+			if (s->kind == SC_DEFAULT)
+				b->has_default = true;
 			continue;
+		}
 		if (s->kind == SC_DEFAULT) {
 			if (b->has_default) {
 				diag_error(&s->loc, "a second 'default' for the filter of stage '%s'", b->point);
@@ -801,8 +806,8 @@ static bool id_is_root(const struct ast_id *id)
 	return id->numeric ? id->num == 0 : strcmp(id->name, "root") == 0;
 }
 
-/* sema_opts.host_lookup for the build in progress. */
-static bool host_lookup;
+/* sema_opts.host_lookup and .after_syntax_error for the build in progress. */
+static bool host_lookup, after_syntax_error;
 
 static void check_id_exists(const struct ast_id *id, bool is_user)
 {
@@ -1532,7 +1537,9 @@ static void free_sbs(struct sb *v, size_t n)
 
 static void check_filter_default(struct sb *b)
 {
-	if (b->ir.filter && !b->has_default)
+	/* After a syntax error the missing default may be the statement the
+	 * parser dropped: not worth a second error. */
+	if (b->ir.filter && !b->has_default && !after_syntax_error)
 		diag_error(&b->seccomp_loc, "the filter of stage '%s' has no 'default' action", b->point);
 	if (b->ir.filter)
 		sc_check(b->ir.filter);
@@ -1869,6 +1876,7 @@ int sema_build(const struct ast_unit *u, const struct sema_opts *opts, struct ir
 {
 	struct sema S = {.u = u, .opts = opts};
 	host_lookup = !opts || opts->host_lookup;
+	after_syntax_error = opts && opts->after_syntax_error;
 	const struct ast_decl *chosen = NULL;
 	size_t ndecl = 0;
 	unsigned errors_before = diag_error_count();
@@ -1897,6 +1905,8 @@ int sema_build(const struct ast_unit *u, const struct sema_opts *opts, struct ir
 			diag_fatal_noloc("no service or session named '%s'; did you mean '%s'?", opts->select, hint);
 		else
 			diag_fatal_noloc("no service or session named '%s'", opts->select);
+	} else if (!chosen && after_syntax_error) {
+		/* only checking what parsed: every declaration, none chosen */
 	} else if (!chosen) {
 		if (ndecl == 1) {
 			for (const struct ast_decl *d = u->decls; d; d = d->next)

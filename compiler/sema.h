@@ -19,6 +19,8 @@ struct sema_opts {
 	const char *const *target;  /* --target ABI names, NULL-terminated; NULL: policy's 'arch' or native */
 	bool generate;              /* run the seccomp code generator (not for --check of other decls) */
 	bool host_lookup;           /* warn about user/group names this machine does not know */
+	bool after_syntax_error;    /* the parser dropped broken statements: check the rest, skip
+				       errors about what is missing (it may be what was dropped) */
 };
 
 /* Checks every declaration of the unit and fills *out with the selected

@@ -445,6 +445,8 @@ target:
 	  name				{ $$ = (struct ast_target){ $1, NULL }; }
 	| name '(' cond ')'		{ $$ = (struct ast_target){ $1, $3.c }; }
 	| GROUPREF			{ $$ = (struct ast_target){ parse_name($1, true, &@1), NULL }; }
+	/* refused by sema with its own message ("'@x' is a group") */
+	| GROUPREF '(' cond ')'		{ $$ = (struct ast_target){ parse_name($1, true, &@1), $3.c }; }
 	;
 
 cond:
