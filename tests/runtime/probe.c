@@ -230,6 +230,18 @@ static unsigned idarg(const char *s)
 	return (unsigned)strtol(s, NULL, 10);
 }
 
+/* A TCP socket bound to 127.0.0.1:0, or -1 (errno set). */
+static int bound_socket(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		return -1;
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	capr_policy *opened = NULL;
@@ -370,10 +382,8 @@ int main(int argc, char **argv)
 				printf("%s.errno=%s\n", c, ename(e));
 			i += 3;
 		} else if (strcmp(c, "listen") == 0) {
-			struct sockaddr_in sa = {.sin_family = AF_INET};
-			int fd = socket(AF_INET, SOCK_STREAM, 0);
-			sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-			rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
+			int fd = bound_socket();
+			rc = fd < 0 ? -1 : 0;
 			if (rc == 0) {
 				errno = EILSEQ;
 				rc = listen(fd, 1);
@@ -391,12 +401,8 @@ int main(int argc, char **argv)
 			result(c, rc, errno);
 			i += 3;
 		} else if (strcmp(c, "rawlisten") == 0) {
-			struct sockaddr_in sa = {.sin_family = AF_INET};
-			int fd = socket(AF_INET, SOCK_STREAM, 0);
-			sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-			rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
-			if (rc == 0)
-				rc = (int)syscall(SYS_listen, fd, 1);
+			int fd = bound_socket();
+			rc = fd < 0 ? -1 : (int)syscall(SYS_listen, fd, 1);
 			result(c, rc, errno);
 		} else if (strcmp(c, "x32setuid") == 0 && arg) {
 			rc = (int)syscall(0x40000000L | SYS_setuid, idarg(arg));

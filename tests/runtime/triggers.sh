@@ -307,15 +307,22 @@ check_eq "chroot: sys_chroot gone from the bounding set" "$(hex64 "0x$START_BND 
 # chroot() and the stage, and closes after). Four threads chroot into an empty directory; the kernel's
 # view of each, read from outside the jail.
 mkdir -p "$T_TMP/jail"
-# (not through priv(): $! must be capload's pid, which becomes the probe's)
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:verify_asan_link_order=0" \
-	"$CL" jail.capbin -- "$PR" threads 3 chroot "$T_TMP/jail" pause >"$T_TMP/jail.log" 2>&1 &
-JPID=$!
-n=0
-until grep -q '^paused=1' "$T_TMP/jail.log" 2>/dev/null || [ $n -gt 200 ] || ! kill -0 $JPID 2>/dev/null; do
-	n=$((n + 1))
-	sleep 0.05
-done
+# paused LOG CMD...: start CMD (a probe ending in "pause") in the background,
+# wait until it says paused=1; PAUSED is its pid. (Not through priv(): $!
+# must be capload's pid, which becomes the probe's.)
+paused() {
+	log=$1
+	shift
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:verify_asan_link_order=0" "$@" >"$log" 2>&1 &
+	PAUSED=$!
+	n=0
+	until grep -q '^paused=1' "$log" 2>/dev/null || [ $n -gt 200 ] || ! kill -0 $PAUSED 2>/dev/null; do
+		n=$((n + 1))
+		sleep 0.05
+	done
+}
+paused "$T_TMP/jail.log" "$CL" jail.capbin -- "$PR" threads 3 chroot "$T_TMP/jail" pause
+JPID=$PAUSED
 check_contains "chroot into a jail without /proc: the program goes on" "chroot=ok" "$(cat "$T_TMP/jail.log")"
 jail_tasks=""
 for t in /proc/$JPID/task/*/status; do
@@ -337,14 +344,8 @@ check_eq "chroot into a jail: no directory descriptor left open" "" "$outside"
 # with 127 at the threads step): the preload keeps /proc/self/status open,
 # a file and not a way out, until no stage is left.
 policy vs 'service vs { after auth { keep net_bind_service  no_new_privs } }'
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:verify_asan_link_order=0" \
-	"$CL" vs.capbin -- "$PR" chroot "$T_TMP/jail" setuid "$NOBODY_UID" pause >"$T_TMP/vs.log" 2>&1 &
-VPID=$!
-n=0
-until grep -q '^paused=1' "$T_TMP/vs.log" 2>/dev/null || [ $n -gt 200 ] || ! kill -0 $VPID 2>/dev/null; do
-	n=$((n + 1))
-	sleep 0.05
-done
+paused "$T_TMP/vs.log" "$CL" vs.capbin -- "$PR" chroot "$T_TMP/jail" setuid "$NOBODY_UID" pause
+VPID=$PAUSED
 check_eq "chroot, then setuid inside the jail: both succeed" "ok ok" \
 	"$(val chroot "$(cat "$T_TMP/vs.log")") $(val setuid "$(cat "$T_TMP/vs.log")")"
 check_eq "setuid inside the jail: the stage applied (uid, CapPrm, CapBnd, NoNewPrivs)" \
