@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "bpf_dis.h"
+#include "bpf_run.h"
 #include "diag.h"
 #include "seccomp.h"
 #include "tap.h"
@@ -1021,11 +1022,19 @@ static void test_socketcall(void)
 	sc_filter_free(f);
 }
 
+/* This machine's AUDIT_ARCH (libseccomp's token is the same value) and
+ * byte order, for the interpreter. */
+static uint32_t native_audit(void)
+{
+	return seccomp_arch_native();
+}
+#define NATIVE_LE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
 /* Random filters against the reference semantics, in the kernel. */
 static void test_random(void)
 {
 	const size_t ncalls = NDOM * NDOM * NDOM;
-	int rounds = 250, bad = 0, skipped = 0, done = 0;
+	int rounds = 250, bad = 0, skipped = 0, done = 0, interp_bad = 0;
 	for (int round = 0; round < rounds; round++) {
 		struct sc_filter *f = random_filter("getppid");
 		struct ir_prog p = { 0 };
@@ -1051,6 +1060,14 @@ static void test_random(void)
 				for (size_t z = 0; z < NDOM && agree; z++, i++) {
 					uint64_t args[6] = { dom[x], dom[y], dom[z] };
 					uint32_t want = decide(f, "getppid", args, UINT64_MAX);
+					/* capc's own BPF interpreter (capc query, expect) */
+					struct bpf_input in = { .nr = SYS_getppid, .arch = native_audit() };
+					struct bpf_result br;
+					memcpy(in.args, args, sizeof in.args);
+					if (!bpf_run(p.insns, p.n, &in, NATIVE_LE, &br) || br.action != want) {
+						printf("# round %d: interpreter 0x%x, semantics 0x%x\n", round, br.action, want);
+						interp_bad++;
+					}
 					if (!result_is(shm[i], want)) {
 						printf("# round %d: getppid(%#llx, %#llx, %#llx): kernel %s, semantics 0x%x\n",
 						       round, (unsigned long long)dom[x], (unsigned long long)dom[y],
@@ -1070,6 +1087,8 @@ static void test_random(void)
 	}
 	ok(bad == 0, "random filters: %d of %d agree with the semantics on all %zu argument triples in the kernel (%d refused for size)",
 	      done - bad, rounds, ncalls, skipped);
+	ok(interp_bad == 0, "random filters: capc's BPF interpreter gives the kernel's action on every call (%d differ)",
+	   interp_bad);
 }
 
 /* The same on the x86 ABI (32-bit arguments), in the BPF engine. */
@@ -1097,6 +1116,14 @@ static void test_random_x86(void)
 					uint64_t args[6] = { d32[x], d32[y], d32[z] };
 					uint32_t want = decide(f, "getppid", args, UINT32_MAX);
 					uint32_t got = sf_eval(&s, 64, AUDIT_ARCH_I386, args);
+					struct bpf_input in = { .nr = 64, .arch = AUDIT_ARCH_I386 };
+					struct bpf_result br;
+					memcpy(in.args, args, sizeof in.args);
+					if (!bpf_run(p.insns, p.n, &in, true, &br) || br.action != got) {
+						printf("# x86 round %d: interpreter 0x%x, the kernel's BPF engine 0x%x\n", round,
+						       br.action, got);
+						agree = false;
+					}
 					if (got != want) {
 						printf("# x86 round %d: getppid(%#llx, %#llx, %#llx): BPF 0x%x, semantics 0x%x\n",
 						       round, (unsigned long long)d32[x], (unsigned long long)d32[y],
