@@ -160,6 +160,21 @@ struct ast_sc_stmt *parse_sc(enum ast_sc_kind kind, const struct loc *at, struct
 	return s;
 }
 
+struct ast_sc_stmt *parse_expect(const struct loc *at, struct ast_name name, struct ast_value **args, size_t nargs,
+				 struct ast_action action)
+{
+	struct ast_sc_stmt *s = xcalloc(1, sizeof *s);
+	s->kind = SC_EXPECT;
+	s->loc = *at;
+	s->action = action;
+	s->targets = xcalloc(1, sizeof *s->targets);
+	s->targets[0].name = name;
+	s->ntargets = 1;
+	s->args = args;
+	s->nargs = nargs;
+	return s;
+}
+
 struct ast_stmt *parse_stmt(enum ast_stmt_kind kind, const struct loc *at)
 {
 	struct ast_stmt *s = xcalloc(1, sizeof *s);
@@ -290,6 +305,9 @@ void parse_free_scs(struct ast_sc_stmt *s)
 		struct ptargets t = { s->targets, s->ntargets };
 		parse_free_targets(&t);
 		parse_free_value(s->action.errno_val);
+		for (size_t i = 0; i < s->nargs; i++)
+			parse_free_value(s->args[i]);
+		free(s->args);
 		free(s);
 		s = next;
 	}
@@ -779,7 +797,7 @@ struct ast_cond *ast_parse_cond_text(struct src_file *file, const char *text, si
  *   (keep|drop|bound|ambient|inherit|securebits|arch NAME...)   (user ID)   (group ID)
  *   (groups ID...)   (no_new_privs)   (lock)   (after POINT STMT...)   (point POINT on TRIGGER)
  *   (rule-user ID STMT...)   (rule-group ID STMT...)   (rule-default STMT...)
- *   (seccomp (default ACTION) (rule ACTION TARGET...) ...)
+ *   (seccomp (default ACTION) (rule ACTION TARGET...) (expect ACTION NAME (VALUE...)) ...)
  *   ACTION: allow | deny | (deny VALUE) | kill-process | kill-thread | trap | log
  *   TARGET: NAME | @GROUP | (NAME COND)
  *   COND:   (|| C C) (&& C C) (! C) (OP ARG VALUE) (in ARG VALUE...) (not-in ARG VALUE...)
@@ -924,8 +942,20 @@ static void print_seccomp(FILE *o, const struct ast_sc_stmt *s, int level)
 {
 	for (; s; s = s->next) {
 		indent(o, level);
-		fputs(s->kind == SC_DEFAULT ? "(default " : "(rule ", o);
+		fputs(s->kind == SC_DEFAULT ? "(default " : s->kind == SC_EXPECT ? "(expect " : "(rule ", o);
 		print_action(o, &s->action);
+		if (s->kind == SC_EXPECT) {
+			fputc(' ', o);
+			print_name(o, &s->targets[0].name);
+			fputs(" (", o);
+			for (size_t i = 0; i < s->nargs; i++) {
+				if (i)
+					fputc(' ', o);
+				print_value(o, s->args[i]);
+			}
+			fputs("))", o);
+			continue;
+		}
 		for (size_t i = 0; i < s->ntargets; i++) {
 			const struct ast_target *t = &s->targets[i];
 			fputc(' ', o);

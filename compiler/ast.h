@@ -112,6 +112,7 @@ struct ast_target {
 enum ast_sc_kind {
 	SC_DEFAULT, /* default ACTION */
 	SC_RULE,    /* ACTION target, target, ... */
+	SC_EXPECT,  /* expect NAME(ARGS) ACTION: targets[0] is NAME */
 };
 struct ast_sc_stmt {
 	enum ast_sc_kind kind;
@@ -119,6 +120,8 @@ struct ast_sc_stmt {
 	struct ast_action action;
 	struct ast_target *targets;
 	size_t ntargets;
+	struct ast_value **args; /* SC_EXPECT: the call's arguments */
+	size_t nargs;
 	struct ast_sc_stmt *next;
 };
 

@@ -16,6 +16,9 @@ void ir_stage_free(struct ir_stage *s)
 	sc_filter_free(s->filter);
 	for (size_t a = 0; a < CAPBIN_MAX_ARCHES; a++)
 		free(s->progs[a].insns);
+	for (size_t e = 0; e < s->nexpects; e++)
+		free(s->expects[e].syscall);
+	free(s->expects);
 	memset(s, 0, sizeof *s);
 }
 

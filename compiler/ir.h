@@ -46,6 +46,16 @@ struct ir_arch {
 	const char *name;      /* libseccomp's name of the native ABI, e.g. "x86_64" */
 };
 
+/* `expect NAME(ARGS) ACTION` in a stage's seccomp block: what the filters
+ * in force after that stage must decide for the call (compiler/expect.c). */
+struct ir_expect {
+	char *syscall;
+	uint64_t args[6];
+	unsigned nargs;
+	uint32_t action;
+	struct loc loc;
+};
+
 struct ir_stage {
 	char *point;      /* "exec", a point name, or "session" */
 	struct loc loc;   /* where the stage is written (after, service, rule) */
@@ -63,6 +73,8 @@ struct ir_stage {
 	size_t ngroups;
 	struct sc_filter *filter;                /* NULL: no seccomp */
 	struct ir_prog progs[CAPBIN_MAX_ARCHES]; /* one per ir_policy.arches[i], filled by seccomp.c */
+	struct ir_expect *expects;
+	size_t nexpects;
 };
 
 struct ir_rule {

@@ -24,6 +24,7 @@
 #include "capbin.h"
 #include "capmodel.h"
 #include "seccomp.h"
+#include "expect.h"
 #include "sema.h"
 #include "tables.h"
 #include "xalloc.h"
@@ -126,6 +127,8 @@ struct sb {
 	uint64_t carried; /* capabilities held for later stages (exec stage only) */
 	uint64_t release; /* carried capabilities this stage is the last to need: it drops them */
 	struct ir_stage ir;
+	struct ir_expect *expects; /* until lower_stage moves them into ir */
+	size_t nexpects;
 };
 
 struct sema {
@@ -739,6 +742,42 @@ static bool action_value(const struct ast_action *a, uint32_t *out)
 	return false;
 }
 
+/* `expect NAME(ARGS) ACTION`: kept for expect_check, after generation. */
+static void collect_expect(struct sema *S, struct sb *b, const struct ast_sc_stmt *s)
+{
+	const struct ast_name *n = &s->targets[0].name;
+	struct ir_expect e = { .loc = s->loc };
+	bool ok = action_value(&s->action, &e.action);
+
+	if (!sc_syscall_known(n->text)) {
+		struct sys_cand c = {S, 0};
+		const char *hint = diag_suggest(n->text, sys_word_candidate, &c);
+		if (hint)
+			diag_error(&n->loc, "unknown syscall '%s'; did you mean '%s'?", n->text, hint);
+		else
+			diag_error(&n->loc, "unknown syscall '%s'", n->text);
+		ok = false;
+	}
+	if (s->nargs > 6) {
+		diag_error(&s->args[6]->loc, "a system call has at most 6 arguments");
+		ok = false;
+	}
+	for (size_t i = 0; i < s->nargs && i < 6; i++)
+		ok &= value_eval(s->args[i], &e.args[i], 0);
+	if (!ok)
+		return;
+	e.nargs = (unsigned)s->nargs;
+	e.syscall = xstrdup(n->text);
+	struct ir_expect *nv = realloc(b->expects, (b->nexpects + 1) * sizeof *nv);
+	if (!nv) {
+		free(e.syscall);
+		diag_fatal_noloc("out of memory");
+		return;
+	}
+	b->expects = nv;
+	b->expects[b->nexpects++] = e;
+}
+
 static void collect_seccomp(struct sema *S, struct sb *b, const struct ast_stmt *st)
 {
 	if (!b->filter) {
@@ -752,6 +791,10 @@ static void collect_seccomp(struct sema *S, struct sb *b, const struct ast_stmt 
 	struct sc_filter *f = b->filter;
 	for (const struct ast_sc_stmt *s = st->seccomp; s; s = s->next) {
 		uint32_t action;
+		if (s->kind == SC_EXPECT) {
+			collect_expect(S, b, s);
+			continue;
+		}
 		if (!action_value(&s->action, &action)) {
 			/* reported; a default it was all the same, so no "has
 			 * no default" on top of it */
@@ -1250,6 +1293,10 @@ static void lower_stage(struct sb *b)
 		s->flags |= CAPBIN_STAGE_SECCOMP;
 		s->filter = b->filter;
 		b->filter = NULL;
+		s->expects = b->expects;
+		s->nexpects = b->nexpects;
+		b->expects = NULL;
+		b->nexpects = 0;
 	}
 }
 
@@ -1530,6 +1577,9 @@ static void free_sbs(struct sb *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		sc_filter_free(v[i].filter);
+		for (size_t e = 0; e < v[i].nexpects; e++)
+			free(v[i].expects[e].syscall);
+		free(v[i].expects);
 		ir_stage_free(&v[i].ir);
 	}
 	free(v);
@@ -1964,6 +2014,8 @@ int sema_build(const struct ast_unit *u, const struct sema_opts *opts, struct ir
 		free(quiet);
 		if (diag_error_count() == errors_before)
 			sc_check_stack(out);
+		if (diag_error_count() == errors_before)
+			expect_check(out);
 	}
 	free(S.defs);
 	free(S.def_state);

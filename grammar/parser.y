@@ -125,6 +125,8 @@ struct ast_cond *parse_cmp(struct ast_name arg, struct ast_value *mask, enum ast
 struct ast_cond *parse_in(struct ast_name arg, struct ast_value *mask, bool negated, struct pvals set);
 struct ast_action parse_action(enum ast_action_kind kind, const struct loc *at, struct ast_value *errno_val);
 struct ast_sc_stmt *parse_sc(enum ast_sc_kind kind, const struct loc *at, struct ast_action action, struct ptargets targets);
+struct ast_sc_stmt *parse_expect(const struct loc *at, struct ast_name name, struct ast_value **args, size_t nargs,
+				 struct ast_action action);
 struct ast_stmt *parse_stmt(enum ast_stmt_kind kind, const struct loc *at);
 struct ast_stmt *parse_stmt_names(enum ast_stmt_kind kind, const struct loc *at, struct ast_names names);
 struct ast_stmt *parse_stmt_id(enum ast_stmt_kind kind, const struct loc *at, struct ast_id id);
@@ -216,7 +218,7 @@ static int imax(int a, int b)
 %token USER "user" GROUP "group" GROUPS "groups"
 %token NNP "no_new_privs" LOCK "lock" SECUREBITS "securebits" SECCOMP "seccomp" ARCH "arch"
 %token DEFAULT "default" ALLOW "allow" DENY "deny" ERRNO "errno" KILL "kill" TRAP "trap" LOG "log"
-%token PROCESS "process" THREAD "thread" IN "in" NOT "not"
+%token PROCESS "process" THREAD "thread" IN "in" NOT "not" EXPECT "expect"
 %token EQ "==" NE "!=" LE "<=" GE ">=" ANDAND "&&" OROR "||"
 /* Never in a file: the scanner returns it first when asked for a lone
  * condition (ast_parse_cond_text, for YAML `if:`), selecting the second
@@ -416,6 +418,16 @@ sc_stmt:
 	}
 	| "log" ok targets {
 		$$ = parse_sc(SC_RULE, &@1, parse_action(AA_LOG, &@1, NULL), $3);
+	}
+	/* expect NAME[(ARGS)] ACTION: checked against the compiled filter */
+	| "expect" ok name action0 {
+		$$ = parse_expect(&@1, $3, NULL, 0, $4);
+	}
+	| "expect" ok name '(' ')' action0 {
+		$$ = parse_expect(&@1, $3, NULL, 0, $6);
+	}
+	| "expect" ok name '(' vlist ')' action0 {
+		$$ = parse_expect(&@1, $3, $5.v, $5.n, $7);
 	}
 	;
 
