@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "dump.h"
 #include "ir.h"
+#include "query.h"
 #include "sema.h"
 #include "yaml_input.h"
 
@@ -36,6 +37,7 @@ static void usage(FILE *out)
 		"usage: capc [options] POLICY [-o OUT]\n"
 		"       capc --check [options] POLICY\n"
 		"       capc --dump [options] FILE\n"
+		"       capc query POLICY|BLOB 'NAME(ARG, ...)' [--point P] [--arch ABI]\n"
 		"\n"
 		"Compile a capc policy into a .capbin blob for capload, libcapr or pam_capc.\n"
 		"POLICY is a .cap file, or YAML/JSON (.yaml, .yml, .json; Docker/OCI seccomp profiles too).\n"
@@ -204,6 +206,12 @@ int main(int argc, char **argv)
 	};
 	const char *output = NULL, *service = NULL;
 	char **target = NULL;
+
+	if (argc > 1 && strcmp(argv[1], "query") == 0) {
+		int rc = query_main(argc - 2, argv + 2);
+		diag_shutdown();
+		return rc;
+	}
 	bool check = false, dump = false, ast = false, host_lookup = true;
 	int c, status = 2;
 

@@ -331,6 +331,63 @@ bool sc_rule_applies(const struct sc_filter *f, const struct sc_sysent *e, size_
 	return !e->has_direct || !f->rules[r].group;
 }
 
+/* ---------------------------------------------------------------- what the rules say */
+
+static bool ev(const struct sc_expr *e, const uint64_t *args, const uint64_t *max)
+{
+	switch (e->kind) {
+	case SE_TRUE:
+		return true;
+	case SE_FALSE:
+		return false;
+	case SE_NOT:
+		return !ev(e->l, args, max);
+	case SE_AND:
+		return ev(e->l, args, max) && ev(e->r, args, max);
+	case SE_OR:
+		return ev(e->l, args, max) || ev(e->r, args, max);
+	case SE_CMP: {
+		unsigned k = e->cmp.arg < SC_NARGS ? e->cmp.arg : 0;
+		uint64_t a = args[k] & max[k], v = e->cmp.value & max[k];
+		switch (e->cmp.op) {
+		case SC_EQ: return a == v;
+		case SC_NE: return a != v;
+		case SC_LT: return a < v;
+		case SC_LE: return a <= v;
+		case SC_GT: return a > v;
+		case SC_GE: return a >= v;
+		case SC_MASKED_EQ: return (a & e->cmp.mask & max[k]) == v;
+		}
+		return false;
+	}
+	}
+	return false;
+}
+
+uint32_t sc_decide(const struct sc_filter *f, const char *syscall, const uint64_t *args, const unsigned *bits,
+		   size_t *rule)
+{
+	struct sc_index ix;
+	uint64_t max[SC_NARGS];
+	uint32_t action = f->default_action;
+
+	*rule = SIZE_MAX;
+	for (unsigned k = 0; k < SC_NARGS; k++)
+		max[k] = bits[k] >= 64 ? UINT64_MAX : ((uint64_t)1 << bits[k]) - 1;
+	if (sc_index_build(f, &ix) < 0)
+		return action;
+	const struct sc_sysent *e = sc_index_find(&ix, syscall);
+	for (size_t i = 0; e && i < e->nrules; i++) {
+		size_t r = e->rules[i];
+		if (!sc_rule_applies(f, e, r) || (f->rules[r].cond && !ev(f->rules[r].cond, args, max)))
+			continue;
+		action = f->rules[r].action; /* the last match wins */
+		*rule = r;
+	}
+	sc_index_free(&ix);
+	return action;
+}
+
 /* ---------------------------------------------------------------- checks */
 
 static bool unconditional(const struct sc_rule *r)

@@ -96,6 +96,13 @@ void sc_filter_free(struct sc_filter *f);
  * are not compared. */
 bool sc_filter_same(const struct sc_filter *a, const struct sc_filter *b);
 
+/* What f's rules say for syscall(args), each argument compared on bits[k]
+ * low bits (tbl_syscall_arg_bits): the action, and in *rule the index of
+ * the deciding rule in f->rules (SIZE_MAX: the default). The reference the
+ * compiled filter must agree with (capc query names the rule from it). */
+uint32_t sc_decide(const struct sc_filter *f, const char *syscall, const uint64_t *args, const unsigned *bits,
+		   size_t *rule);
+
 /* Warn (through diag) about statements that can never decide anything:
  * every syscall they name is overridden by later or direct rules, or their
  * action equals what would happen anyway. Arch-independent. */
