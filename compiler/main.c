@@ -24,6 +24,7 @@
 #include "capr_internal.h"
 #include "diag.h"
 #include "dump.h"
+#include "export.h"
 #include "ir.h"
 #include "query.h"
 #include "sema.h"
@@ -48,6 +49,9 @@ static void usage(FILE *out)
 		"  -t, --target ABIS    target ABIs, comma-separated (e.g. x86_64,x86); default: the\n"
 		"                       policy's 'arch' statement, else this machine\n"
 		"      --check          report errors and warnings, write nothing\n"
+		"      --emit bpf       write one stage's raw seccomp filter (struct sock_filter[],\n"
+		"                       for bwrap --seccomp FD) to -o FILE or stdout;\n"
+		"                       --point P (default: the first filter), --arch ABI\n"
 		"      --dump           print a blob, or a policy compiled in memory, as text\n"
 		"      --ast            print the syntax tree (for debugging the grammar)\n"
 		"      --no-host-lookup do not look user and group names up on this machine\n"
@@ -196,15 +200,17 @@ static void free_strv(char **v)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DUMP, OPT_AST, OPT_VERSION, OPT_NO_HOST };
+	enum { OPT_CHECK = 256, OPT_DUMP, OPT_AST, OPT_VERSION, OPT_NO_HOST, OPT_EMIT, OPT_POINT, OPT_ARCH };
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'}, {"service", required_argument, NULL, 's'},
 		{"target", required_argument, NULL, 't'}, {"check", no_argument, NULL, OPT_CHECK},
 		{"dump", no_argument, NULL, OPT_DUMP},     {"ast", no_argument, NULL, OPT_AST},
 		{"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, OPT_VERSION},
-		{"no-host-lookup", no_argument, NULL, OPT_NO_HOST}, {NULL, 0, NULL, 0},
+		{"no-host-lookup", no_argument, NULL, OPT_NO_HOST}, {"emit", required_argument, NULL, OPT_EMIT},
+		{"point", required_argument, NULL, OPT_POINT},     {"arch", required_argument, NULL, OPT_ARCH},
+		{NULL, 0, NULL, 0},
 	};
-	const char *output = NULL, *service = NULL;
+	const char *output = NULL, *service = NULL, *emit = NULL, *point = NULL, *arch = NULL;
 	char **target = NULL;
 
 	if (argc > 1 && strcmp(argv[1], "query") == 0) {
@@ -244,6 +250,20 @@ int main(int argc, char **argv)
 		case OPT_NO_HOST:
 			host_lookup = false;
 			break;
+		case OPT_EMIT:
+			if (strcmp(optarg, "bpf") != 0) {
+				fprintf(stderr, "capc: error: --emit %s: unknown format (bpf)\n", optarg);
+				free_strv(target);
+				return 2;
+			}
+			emit = optarg;
+			break;
+		case OPT_POINT:
+			point = optarg;
+			break;
+		case OPT_ARCH:
+			arch = optarg;
+			break;
 		case 'W':
 			if (strcmp(optarg, "error") != 0) {
 				fprintf(stderr, "capc: error: unknown option '-W%s' (only -Werror)\n", optarg);
@@ -276,8 +296,13 @@ int main(int argc, char **argv)
 		free_strv(target);
 		return 2;
 	}
-	if ((check && dump) || (output && (check || dump || ast))) {
-		fprintf(stderr, "capc: error: --check, --dump, --ast and -o exclude each other\n");
+	if ((check && dump) || (output && (check || dump || ast)) || (emit && (check || dump || ast))) {
+		fprintf(stderr, "capc: error: --check, --dump, --ast, --emit and -o exclude each other\n");
+		free_strv(target);
+		return 2;
+	}
+	if ((point || arch) && !emit) {
+		fprintf(stderr, "capc: error: --point and --arch go with --emit\n");
 		free_strv(target);
 		return 2;
 	}
@@ -289,7 +314,44 @@ int main(int argc, char **argv)
 	struct ir_policy ir;
 	memset(&ir, 0, sizeof ir);
 
-	if (dump && !yaml_is_yaml_path(input)) {
+	if (emit && !yaml_is_yaml_path(input)) {
+		/* a blob: its filter for this machine */
+		if (read_dump_input(input, &blob, &blob_len) < 0)
+			goto out;
+		if (has_magic(blob, blob_len)) {
+			struct capr_error perr;
+			char why[256];
+			uint8_t *bytes = NULL;
+			size_t nbytes = 0;
+			if (arch) {
+				fprintf(stderr, "capc: error: --arch: a blob's filter is converted for this machine only; compile the policy for %s\n",
+					arch);
+				status = 1;
+				goto out;
+			}
+			capr_policy *pol = capr_policy_from_buf(blob, blob_len, &perr);
+			blob = NULL; /* taken */
+			if (!pol) {
+				fprintf(stderr, "capc: error: %s\n", capr_strerror(&perr));
+				status = 1;
+				goto out;
+			}
+			if (export_bpf_blob(pol, point, &bytes, &nbytes, why, sizeof why) < 0) {
+				fprintf(stderr, "capc: error: %s\n", why);
+				status = 1;
+			} else {
+				status = write_atomic(output ? output : "-", bytes, nbytes) == 0 ? 0 : 2;
+			}
+			free(bytes);
+			capr_close(pol);
+			goto out;
+		}
+		struct src_file *f = diag_load_text(input, (const char *)blob, blob_len);
+		free(blob);
+		blob = NULL;
+		blob_len = 0;
+		unit = f ? ast_parse_file(f) : NULL;
+	} else if (dump && !yaml_is_yaml_path(input)) {
 		if (read_dump_input(input, &blob, &blob_len) < 0)
 			goto out;
 		if (has_magic(blob, blob_len)) {
@@ -366,6 +428,18 @@ int main(int argc, char **argv)
 	}
 	if (dump) {
 		status = dump_blob(stdout, blob, blob_len) == 0 ? 0 : 1;
+		goto report;
+	}
+	if (emit) {
+		uint8_t *bytes = NULL;
+		size_t nbytes = 0;
+		if (export_bpf(&ir, point, arch, &bytes, &nbytes, err, sizeof err) < 0) {
+			fprintf(stderr, "capc: error: %s\n", err);
+			status = 1;
+			goto report;
+		}
+		status = write_atomic(output ? output : "-", bytes, nbytes) == 0 ? 0 : 2;
+		free(bytes);
 		goto report;
 	}
 	if (!output) {
