@@ -787,6 +787,32 @@ struct ast_cond *ast_parse_cond_text(struct src_file *file, const char *text, si
 	return ctx.cond;
 }
 
+struct ast_sc_stmt *ast_parse_expect_text(struct src_file *file, const char *text, size_t len, int line, int col)
+{
+	struct parse_shared sh = { .head = NULL };
+	struct parse_ctx ctx = { .file = file, .sh = &sh, .line = line, .col = col,
+				 .start_tok = T_START_EXPECT, .end_name = "end of the expectation" };
+	yyscan_t scanner;
+	int rc;
+
+	sh.tail = &sh.head;
+	ctx.end = (struct loc){ .file = file, .line = line, .col = col, .len = 1 };
+	if (len > INT_MAX / 2) {
+		diag_error(&ctx.end, "expectation too long");
+		return NULL;
+	}
+	if (yylex_init_extra(&ctx, &scanner) != 0)
+		xalloc_die();
+	yy_scan_bytes(text, (int)len, scanner);
+	rc = yyparse(scanner, &ctx);
+	yylex_destroy(scanner);
+	if (rc != 0 || sh.errors) {
+		parse_free_scs(ctx.expect);
+		return NULL;
+	}
+	return ctx.expect;
+}
+
 /* ---------------------------------------------------------------- printer */
 
 /* Stable S-expressions for tests and `capc --ast`: one declaration or

@@ -189,6 +189,8 @@ struct ast_unit *ast_parse_file(struct src_file *file);
  * that file. Returns NULL after reporting errors; else the caller owns
  * the tree. */
 struct ast_cond *ast_parse_cond_text(struct src_file *file, const char *text, size_t len, int line, int col);
+/* The same for "NAME(ARGS) ACTION", an expect line's text (YAML's expect:). */
+struct ast_sc_stmt *ast_parse_expect_text(struct src_file *file, const char *text, size_t len, int line, int col);
 
 void ast_free_unit(struct ast_unit *u);
 

@@ -777,6 +777,22 @@ static struct ast_value *errno_value(struct yfile *y, const struct piece *p)
 
 /* ---------------------------------------------------------------- conditions */
 
+/* An expect line, "socket(AF_INET6) allow", parsed by the .cap grammar. */
+static struct ast_sc_stmt *expect_from(struct yfile *y, yaml_node_t *n)
+{
+	size_t off, len;
+	const char *v = scalar_text(y, n, "an expectation (a string such as \"socket(AF_INET6) allow\")");
+	if (!v)
+		return NULL;
+	struct loc at = node_loc(y, n);
+	if (!scalar_slice(y, n, &off, &len)) {
+		yerror(y, &at, "write the expectation without escape sequences");
+		return NULL;
+	}
+	at = loc_at(y, off, 1);
+	return ast_parse_expect_text(y->file, y->file->text + off, len, at.line, at.col);
+}
+
 static struct ast_cond *cond_from(struct yfile *y, yaml_node_t *n)
 {
 	size_t off, len;
@@ -801,7 +817,7 @@ static struct ast_cond *cond_from(struct yfile *y, yaml_node_t *n)
 
 /* ---------------------------------------------------------------- seccomp */
 
-static const char *const seccomp_keys[] = { "default", "rules", NULL };
+static const char *const seccomp_keys[] = { "default", "rules", "expect", NULL };
 static const char *const rule_keys[] = { "allow", "deny", "kill", "kill process", "kill thread", "trap", "log",
 					 "errno", "if", NULL };
 static const char *const action_words[] = { "allow", "deny", "errno", "kill", "trap", "log", NULL };
@@ -1004,6 +1020,23 @@ static struct ast_stmt *seccomp_stmt(struct yfile *y, const struct loc *kl, yaml
 				struct ast_action a;
 				if (default_action(y, it.v, &a))
 					parse_scs_push(&list, parse_sc(SC_DEFAULT, &it.kl, a, (struct ptargets){ 0 }));
+			} else if (!strcmp(it.key, "expect")) {
+				/* one string, or a list of them */
+				if (it.v->type == YAML_SCALAR_NODE) {
+					struct ast_sc_stmt *s = expect_from(y, it.v);
+					if (s)
+						parse_scs_push(&list, s);
+					continue;
+				}
+				if (!expect_sequence(y, it.v, "an expectation or a list of them"))
+					continue;
+				for (yaml_node_item_t *i = it.v->data.sequence.items.start;
+				     i < it.v->data.sequence.items.top && !y->sh->stop; i++) {
+					yaml_node_t *e = get(y, *i);
+					struct ast_sc_stmt *s = e ? expect_from(y, e) : NULL;
+					if (s)
+						parse_scs_push(&list, s);
+				}
 			} else if (!strcmp(it.key, "rules")) {
 				if (is_null(it.v) || !expect_sequence(y, it.v, "a list of rules"))
 					continue;

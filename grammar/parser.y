@@ -105,6 +105,7 @@ struct parse_ctx {
 	 * the end of the input end_name instead of "end of file". */
 	int start_tok;
 	struct ast_cond *cond;
+	struct ast_sc_stmt *expect; /* ast_parse_expect_text (START_EXPECT) */
 	const char *end_name;
 };
 
@@ -223,7 +224,7 @@ static int imax(int a, int b)
 /* Never in a file: the scanner returns it first when asked for a lone
  * condition (ast_parse_cond_text, for YAML `if:`), selecting the second
  * start of the grammar. */
-%token START_COND
+%token START_COND START_EXPECT
 
 %type <name> name item
 %type <names> names items
@@ -236,7 +237,7 @@ static int imax(int a, int b)
 %type <target> target
 %type <targets> targets
 %type <action> action0
-%type <sc> sc_stmt
+%type <sc> sc_stmt expect_tail
 %type <scs> sc_stmts
 %type <stmt> stmt service_item session_item
 %type <stmts> stmts service_items session_items rule_body
@@ -267,6 +268,7 @@ static int imax(int a, int b)
 start:
 	  file
 	| START_COND ok cond		{ ctx->cond = $3.c; }
+	| START_EXPECT ok expect_tail	{ ctx->expect = $3; }
 	;
 
 file:
@@ -420,15 +422,13 @@ sc_stmt:
 		$$ = parse_sc(SC_RULE, &@1, parse_action(AA_LOG, &@1, NULL), $3);
 	}
 	/* expect NAME[(ARGS)] ACTION: checked against the compiled filter */
-	| "expect" ok name action0 {
-		$$ = parse_expect(&@1, $3, NULL, 0, $4);
-	}
-	| "expect" ok name '(' ')' action0 {
-		$$ = parse_expect(&@1, $3, NULL, 0, $6);
-	}
-	| "expect" ok name '(' vlist ')' action0 {
-		$$ = parse_expect(&@1, $3, $5.v, $5.n, $7);
-	}
+	| "expect" ok expect_tail	{ $$ = $3; $$->loc = @1; }
+	;
+
+expect_tail:
+	  name action0			{ $$ = parse_expect(&@1, $1, NULL, 0, $2); }
+	| name '(' ')' action0		{ $$ = parse_expect(&@1, $1, NULL, 0, $4); }
+	| name '(' vlist ')' action0	{ $$ = parse_expect(&@1, $1, $3.v, $3.n, $5); }
 	;
 
 action0:

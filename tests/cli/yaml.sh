@@ -378,4 +378,19 @@ else
 	pass "# SKIP no ../shared"
 fi
 
+# expect: lines, parsed by the .cap grammar, checked like .cap's, errors at
+# their place in the YAML file.
+cat >exp.yaml <<'EOF2'
+service: y
+no_new_privs: true
+seccomp:
+  default: allow
+  rules:
+    - deny: ptrace
+  expect:
+    - read allow
+    - ptrace allow
+EOF2
+check_contains "YAML expect: a failed expectation at its YAML line and column" \
+	"exp.yaml:9:7: error: expectation failed: ptrace() on" "$("$CAPC" exp.yaml -o exp.capbin 2>&1)"
 [ "$T_FAILS" -eq 0 ]
