@@ -17,4 +17,10 @@ int export_bpf(const struct ir_policy *p, const char *point, const char *arch, u
 /* The same from a blob, for this machine's architecture. */
 int export_bpf_blob(const capr_policy *pol, const char *point, uint8_t **out, size_t *len, char *why, size_t whylen);
 
+/* The exec stage as a systemd unit drop-in ([Service] settings); what
+ * systemd cannot express is a "# not expressible" comment, counted in
+ * *warnings. source names the input in the header comment. */
+int export_systemd(const struct ir_policy *p, const char *source, uint8_t **out, size_t *len, unsigned *warnings,
+		   char *why, size_t whylen);
+
 #endif /* CAPC_EXPORT_H */

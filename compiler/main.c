@@ -52,6 +52,7 @@ static void usage(FILE *out)
 		"      --emit bpf       write one stage's raw seccomp filter (struct sock_filter[],\n"
 		"                       for bwrap --seccomp FD) to -o FILE or stdout;\n"
 		"                       --point P (default: the first filter), --arch ABI\n"
+		"      --emit systemd   write the exec stage as a systemd unit drop-in\n"
 		"      --dump           print a blob, or a policy compiled in memory, as text\n"
 		"      --ast            print the syntax tree (for debugging the grammar)\n"
 		"      --no-host-lookup do not look user and group names up on this machine\n"
@@ -251,8 +252,8 @@ int main(int argc, char **argv)
 			host_lookup = false;
 			break;
 		case OPT_EMIT:
-			if (strcmp(optarg, "bpf") != 0) {
-				fprintf(stderr, "capc: error: --emit %s: unknown format (bpf)\n", optarg);
+			if (strcmp(optarg, "bpf") != 0 && strcmp(optarg, "systemd") != 0) {
+				fprintf(stderr, "capc: error: --emit %s: unknown format (bpf, systemd)\n", optarg);
 				free_strv(target);
 				return 2;
 			}
@@ -314,7 +315,7 @@ int main(int argc, char **argv)
 	struct ir_policy ir;
 	memset(&ir, 0, sizeof ir);
 
-	if (emit && !yaml_is_yaml_path(input)) {
+	if (emit && strcmp(emit, "bpf") == 0 && !yaml_is_yaml_path(input)) {
 		/* a blob: its filter for this machine */
 		if (read_dump_input(input, &blob, &blob_len) < 0)
 			goto out;
@@ -428,6 +429,22 @@ int main(int argc, char **argv)
 	}
 	if (dump) {
 		status = dump_blob(stdout, blob, blob_len) == 0 ? 0 : 1;
+		goto report;
+	}
+	if (emit && strcmp(emit, "systemd") == 0) {
+		uint8_t *bytes = NULL;
+		size_t nbytes = 0;
+		unsigned gaps = 0;
+		if (export_systemd(&ir, input, &bytes, &nbytes, &gaps, err, sizeof err) < 0) {
+			fprintf(stderr, "capc: error: %s\n", err);
+			status = 1;
+			goto report;
+		}
+		if (gaps)
+			fprintf(stderr, "capc: warning: %u part%s of the policy cannot be expressed in systemd: see the '# not expressible' comments\n",
+				gaps, gaps == 1 ? "" : "s");
+		status = write_atomic(output ? output : "-", bytes, nbytes) == 0 ? 0 : 2;
+		free(bytes);
 		goto report;
 	}
 	if (emit) {
