@@ -23,4 +23,9 @@ int export_bpf_blob(const capr_policy *pol, const char *point, uint8_t **out, si
 int export_systemd(const struct ir_policy *p, const char *source, uint8_t **out, size_t *len, unsigned *warnings,
 		   char *why, size_t whylen);
 
+/* The exec stage as an OCI runtime-spec fragment (process.capabilities,
+ * noNewPrivileges, user; linux.seccomp); what OCI cannot say is listed in
+ * annotations["org.capc.not-expressible"], counted in *warnings. */
+int export_oci(const struct ir_policy *p, uint8_t **out, size_t *len, unsigned *warnings, char *why, size_t whylen);
+
 #endif /* CAPC_EXPORT_H */

@@ -53,6 +53,7 @@ static void usage(FILE *out)
 		"                       for bwrap --seccomp FD) to -o FILE or stdout;\n"
 		"                       --point P (default: the first filter), --arch ABI\n"
 		"      --emit systemd   write the exec stage as a systemd unit drop-in\n"
+		"      --emit oci       write the exec stage as an OCI config.json fragment\n"
 		"      --dump           print a blob, or a policy compiled in memory, as text\n"
 		"      --ast            print the syntax tree (for debugging the grammar)\n"
 		"      --no-host-lookup do not look user and group names up on this machine\n"
@@ -252,8 +253,8 @@ int main(int argc, char **argv)
 			host_lookup = false;
 			break;
 		case OPT_EMIT:
-			if (strcmp(optarg, "bpf") != 0 && strcmp(optarg, "systemd") != 0) {
-				fprintf(stderr, "capc: error: --emit %s: unknown format (bpf, systemd)\n", optarg);
+			if (strcmp(optarg, "bpf") != 0 && strcmp(optarg, "systemd") != 0 && strcmp(optarg, "oci") != 0) {
+				fprintf(stderr, "capc: error: --emit %s: unknown format (bpf, systemd, oci)\n", optarg);
 				free_strv(target);
 				return 2;
 			}
@@ -431,18 +432,21 @@ int main(int argc, char **argv)
 		status = dump_blob(stdout, blob, blob_len) == 0 ? 0 : 1;
 		goto report;
 	}
-	if (emit && strcmp(emit, "systemd") == 0) {
+	if (emit && (strcmp(emit, "systemd") == 0 || strcmp(emit, "oci") == 0)) {
 		uint8_t *bytes = NULL;
 		size_t nbytes = 0;
 		unsigned gaps = 0;
-		if (export_systemd(&ir, input, &bytes, &nbytes, &gaps, err, sizeof err) < 0) {
+		bool sd = strcmp(emit, "systemd") == 0;
+		if ((sd ? export_systemd(&ir, input, &bytes, &nbytes, &gaps, err, sizeof err)
+			: export_oci(&ir, &bytes, &nbytes, &gaps, err, sizeof err)) < 0) {
 			fprintf(stderr, "capc: error: %s\n", err);
 			status = 1;
 			goto report;
 		}
 		if (gaps)
-			fprintf(stderr, "capc: warning: %u part%s of the policy cannot be expressed in systemd: see the '# not expressible' comments\n",
-				gaps, gaps == 1 ? "" : "s");
+			fprintf(stderr, "capc: warning: %u part%s of the policy cannot be expressed in %s: see %s\n", gaps,
+				gaps == 1 ? "" : "s", sd ? "systemd" : "OCI",
+				sd ? "the '# not expressible' comments" : "annotations[\"org.capc.not-expressible\"]");
 		status = write_atomic(output ? output : "-", bytes, nbytes) == 0 ? 0 : 2;
 		free(bytes);
 		goto report;

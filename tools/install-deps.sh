@@ -12,8 +12,9 @@ set -eu
 # which system call capload executes the command with), util-linux (unshare
 # and setpriv in the runtime tests), bash-completion (tests the installed
 # completion script), bubblewrap (loads a filter from capc --emit bpf),
-# systemd (systemd-analyze verify checks capc --emit systemd).
-PKGS="gcc make libc6-dev pkg-config flex bison libseccomp-dev libcap-dev libyaml-dev libpam0g-dev iputils-ping passwd procps strace util-linux bash-completion bubblewrap systemd"
+# systemd (systemd-analyze verify checks capc --emit systemd), jq (reads
+# capc --emit oci).
+PKGS="gcc make libc6-dev pkg-config flex bison libseccomp-dev libcap-dev libyaml-dev libpam0g-dev iputils-ping passwd procps strace util-linux bash-completion bubblewrap systemd jq"
 
 missing=""
 for p in $PKGS; do
