@@ -23,12 +23,14 @@
 #include "capbin.h"
 #include "capr_internal.h"
 #include "diag.h"
+#include "cap_print.h"
 #include "dump.h"
 #include "export.h"
 #include "ir.h"
 #include "query.h"
 #include "sema.h"
 #include "yaml_input.h"
+#include "yaml_print.h"
 
 #define CAPC_VERSION "1.0.0"
 
@@ -54,6 +56,7 @@ static void usage(FILE *out)
 		"                       --point P (default: the first filter), --arch ABI\n"
 		"      --emit systemd   write the exec stage as a systemd unit drop-in\n"
 		"      --emit oci       write the exec stage as an OCI config.json fragment\n"
+		"      --emit cap|yaml  write the policy (any input) as canonical .cap text or YAML\n"
 		"      --dump           print a blob, or a policy compiled in memory, as text\n"
 		"      --ast            print the syntax tree (for debugging the grammar)\n"
 		"      --no-host-lookup do not look user and group names up on this machine\n"
@@ -253,8 +256,10 @@ int main(int argc, char **argv)
 			host_lookup = false;
 			break;
 		case OPT_EMIT:
-			if (strcmp(optarg, "bpf") != 0 && strcmp(optarg, "systemd") != 0 && strcmp(optarg, "oci") != 0) {
-				fprintf(stderr, "capc: error: --emit %s: unknown format (bpf, systemd, oci)\n", optarg);
+			if (strcmp(optarg, "bpf") != 0 && strcmp(optarg, "systemd") != 0 && strcmp(optarg, "oci") != 0 &&
+			    strcmp(optarg, "cap") != 0 && strcmp(optarg, "yaml") != 0) {
+				fprintf(stderr, "capc: error: --emit %s: unknown format (bpf, systemd, oci, cap, yaml)\n",
+					optarg);
 				free_strv(target);
 				return 2;
 			}
@@ -411,7 +416,7 @@ int main(int argc, char **argv)
 	struct sema_opts opts = {
 		.select = service,
 		.target = (const char *const *)target,
-		.generate = !check,
+		.generate = !check && !(emit && (strcmp(emit, "cap") == 0 || strcmp(emit, "yaml") == 0)),
 		.host_lookup = host_lookup,
 	};
 	if (sema_build(unit, &opts, &ir) < 0 || diag_error_count()) {
@@ -420,6 +425,24 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		status = 0;
+		goto report;
+	}
+	if (emit && (strcmp(emit, "cap") == 0 || strcmp(emit, "yaml") == 0)) {
+		/* the tree as canonical .cap text or YAML: checked, not compiled */
+		char *text = NULL;
+		size_t tlen = 0;
+		FILE *mf = open_memstream(&text, &tlen);
+		if (!mf) {
+			fprintf(stderr, "capc: error: out of memory\n");
+			goto report;
+		}
+		if (emit[0] == 'c')
+			cap_print(unit, mf);
+		else
+			yaml_print(unit, mf);
+		fclose(mf);
+		status = write_atomic(output ? output : "-", (const uint8_t *)text, tlen) == 0 ? 0 : 2;
+		free(text);
 		goto report;
 	}
 	char err[256];

@@ -587,13 +587,20 @@ static bool list_items(struct yfile *y, yaml_node_t *n, const char *what, bool s
 	return ok;
 }
 
+/* The .cap scanner's IDENT: [A-Za-z_][A-Za-z0-9_]*([-.][A-Za-z0-9_]+)*,
+ * so that www-data and john.doe are names in YAML as in .cap. */
 static bool is_ident(const char *s, size_t len)
 {
 	if (len == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
 		return false;
-	for (size_t i = 1; i < len; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
-			return false;
+	for (size_t i = 1; i < len; i++) {
+		if (isalnum((unsigned char)s[i]) || s[i] == '_')
+			continue;
+		if ((s[i] == '-' || s[i] == '.') && i + 1 < len &&
+		    (isalnum((unsigned char)s[i + 1]) || s[i + 1] == '_'))
+			continue;
+		return false;
+	}
 	return true;
 }
 
@@ -642,7 +649,8 @@ static bool make_name(struct yfile *y, const struct piece *p, const char *what, 
 			yerror(y, &p->loc, "invalid %s '%s' (quotes inside a value are part of it: quote the whole "
 			       "value, or write a list)", bare(what), buf);
 		else
-			yerror(y, &p->loc, "invalid %s '%s' (names are letters, digits and '_', not starting with a digit)",
+			yerror(y, &p->loc,
+			       "invalid %s '%s' (names are letters, digits and '_', with '-' or '.' between them, not starting with a digit)",
 			       bare(what), buf);
 		return false;
 	}
