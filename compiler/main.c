@@ -26,7 +26,9 @@
 #include "cap_print.h"
 #include "dump.h"
 #include "export.h"
+#include "import.h"
 #include "ir.h"
+#include "output.h"
 #include "query.h"
 #include "sema.h"
 #include "yaml_input.h"
@@ -41,6 +43,7 @@ static void usage(FILE *out)
 		"       capc --check [options] POLICY\n"
 		"       capc --dump [options] FILE\n"
 		"       capc query POLICY|BLOB 'NAME(ARG, ...)' [--point P] [--arch ABI]\n"
+		"       capc import PROFILE.json [-o POLICY.cap] [--arch ABI] [--caps|--cap-add LIST]\n"
 		"\n"
 		"Compile a capc policy into a .capbin blob for capload, libcapr or pam_capc.\n"
 		"POLICY is a .cap file, or YAML/JSON (.yaml, .yml, .json; Docker/OCI seccomp profiles too).\n"
@@ -65,70 +68,6 @@ static void usage(FILE *out)
 		"  -w                   do not print warnings\n"
 		"  -h, --help           this text\n"
 		"      --version        print the version and the blob format version\n");
-}
-
-/* Write buf to path atomically: temp file in the same directory, then
- * rename(2). */
-static int write_atomic(const char *path, const uint8_t *buf, size_t len)
-{
-	if (strcmp(path, "-") == 0) {
-		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
-			fprintf(stderr, "capc: error: writing to stdout: %s\n", strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
-	if (!tmp) {
-		fprintf(stderr, "capc: error: out of memory\n");
-		return -1;
-	}
-	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		fprintf(stderr, "capc: error: cannot create '%s': %s\n", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	/* mkstemp makes 0600; a blob is not secret, give it the usual
-	 * 0666 & ~umask. */
-	mode_t um = umask(0);
-	umask(um);
-	int rc = -1;
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "capc: error: writing '%s': %s\n", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, 0666 & ~um) < 0 || fsync(fd) < 0) {
-		fprintf(stderr, "capc: error: writing '%s': %s\n", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		fprintf(stderr, "capc: error: writing '%s': %s\n", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		fprintf(stderr, "capc: error: cannot rename '%s' to '%s': %s\n", tmp, path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
 }
 
 static char *default_output(const char *policy)
@@ -218,8 +157,8 @@ int main(int argc, char **argv)
 	const char *output = NULL, *service = NULL, *emit = NULL, *point = NULL, *arch = NULL;
 	char **target = NULL;
 
-	if (argc > 1 && strcmp(argv[1], "query") == 0) {
-		int rc = query_main(argc - 2, argv + 2);
+	if (argc > 1 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "import") == 0)) {
+		int rc = argv[1][0] == 'q' ? query_main(argc - 2, argv + 2) : import_main(argc - 2, argv + 2);
 		diag_shutdown();
 		return rc;
 	}

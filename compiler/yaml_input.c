@@ -1523,7 +1523,7 @@ static const char *const docker_ops[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CM
 					  "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL };
 
 /* Docker's default capability set (moby oci/caps/defaults.go). */
-static uint64_t docker_default_caps(void)
+uint64_t yaml_docker_default_caps(void)
 {
 	static const int caps[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD,
 				    CAP_NET_RAW, CAP_SETGID, CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP,
@@ -1532,6 +1532,17 @@ static uint64_t docker_default_caps(void)
 	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++)
 		m |= UINT64_C(1) << caps[i];
 	return m;
+}
+
+/* capc import --caps: the set includes/excludes.caps are evaluated
+ * against instead of Docker's default. */
+static bool caps_override_set;
+static uint64_t caps_override;
+
+void yaml_docker_caps(uint64_t caps)
+{
+	caps_override_set = true;
+	caps_override = caps;
 }
 
 struct docker {
@@ -2176,7 +2187,8 @@ static int docker_target_arch(const struct yshared *sh)
 
 static void docker_document(struct yfile *y, yaml_node_t *root)
 {
-	struct docker k = { .y = y, .arch = docker_target_arch(y->sh), .caps = docker_default_caps() };
+	struct docker k = { .y = y, .arch = docker_target_arch(y->sh),
+			    .caps = caps_override_set ? caps_override : yaml_docker_default_caps() };
 	yaml_node_t *def = NULL, *def_errno = NULL, *architectures = NULL, *archmap = NULL, *syscalls = NULL;
 	struct loc arch_key = { 0 }, map_key = { 0 };
 	struct map_iter it;

@@ -25,4 +25,10 @@ bool yaml_is_yaml_path(const char *path);
  * first ABI, as Docker chooses them for the machine it runs on. */
 struct ast_unit *yaml_parse_file(const char *path, const char *const *target);
 
+/* The capabilities a Docker profile's includes/excludes.caps are evaluated
+ * against: Docker's default container set, unless yaml_docker_caps() gave
+ * another (capc import --caps, --cap-add). */
+uint64_t yaml_docker_default_caps(void);
+void yaml_docker_caps(uint64_t caps);
+
 #endif /* CAPC_YAML_INPUT_H */
