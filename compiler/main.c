@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "cap_print.h"
 #include "dump.h"
+#include "explain.h"
 #include "export.h"
 #include "import.h"
 #include "ir.h"
@@ -44,6 +45,7 @@ static void usage(FILE *out)
 		"       capc --dump [options] FILE\n"
 		"       capc query POLICY|BLOB 'NAME(ARG, ...)' [--point P] [--arch ABI]\n"
 		"       capc import PROFILE.json [-o POLICY.cap] [--arch ABI] [--caps|--cap-add LIST]\n"
+		"       capc explain POLICY [-s SERVICE]\n"
 		"\n"
 		"Compile a capc policy into a .capbin blob for capload, libcapr or pam_capc.\n"
 		"POLICY is a .cap file, or YAML/JSON (.yaml, .yml, .json; Docker/OCI seccomp profiles too).\n"
@@ -157,8 +159,11 @@ int main(int argc, char **argv)
 	const char *output = NULL, *service = NULL, *emit = NULL, *point = NULL, *arch = NULL;
 	char **target = NULL;
 
-	if (argc > 1 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "import") == 0)) {
-		int rc = argv[1][0] == 'q' ? query_main(argc - 2, argv + 2) : import_main(argc - 2, argv + 2);
+	if (argc > 1 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "import") == 0 ||
+			 strcmp(argv[1], "explain") == 0)) {
+		int rc = argv[1][0] == 'q'   ? query_main(argc - 2, argv + 2)
+			 : argv[1][0] == 'i' ? import_main(argc - 2, argv + 2)
+					     : explain_main(argc - 2, argv + 2);
 		diag_shutdown();
 		return rc;
 	}

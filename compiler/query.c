@@ -24,6 +24,7 @@
 #include "capr_internal.h"
 #include "diag.h"
 #include "expect.h"
+#include "load.h"
 #include "query.h"
 #include "seccomp.h"
 #include "sema.h"
@@ -212,14 +213,13 @@ out:
 	return rc;
 }
 
-static int query_policy(struct ast_unit *u, const struct call *c, const char *service, const char *point,
-			const char *arch)
+static int query_policy(const char *input, const uint8_t *buf, size_t len, const struct call *c, const char *service,
+			const char *point, const char *arch)
 {
 	struct ir_policy ir;
-	struct sema_opts opts = { .select = service, .generate = true, .host_lookup = false };
 	int rc = 1;
 
-	if (sema_build(u, &opts, &ir) < 0 || diag_error_count())
+	if (load_policy(input, buf, len, service, &ir) < 0)
 		return 1;
 	size_t stage = 0, a = 0;
 	if (point) {
@@ -349,33 +349,7 @@ int query_main(int argc, char **argv)
 			return rc;
 		}
 	}
-	/* The policy's own warnings and notes are for capc, not for a query:
-	 * shown only when it does not compile. */
-	char *diag_text = NULL;
-	size_t diag_len = 0;
-	FILE *diag_out = open_memstream(&diag_text, &diag_len);
-	if (diag_out)
-		diag_set_stream(diag_out);
-	struct ast_unit *u;
-	if (yaml_is_yaml_path(input)) {
-		u = yaml_parse_file(input, NULL);
-	} else {
-		struct src_file *f = diag_load_text(input, (const char *)buf, len);
-		u = f ? ast_parse_file(f) : NULL;
-	}
+	rc = query_policy(input, buf, len, &c, service, point, arch);
 	free(buf);
-	if (!u || diag_error_count())
-		rc = 1;
-	else
-		rc = query_policy(u, &c, service, point, arch);
-	if (u)
-		ast_free_unit(u);
-	if (diag_out) {
-		fclose(diag_out);
-		diag_set_stream(stderr);
-		if (diag_error_count() && diag_text)
-			fputs(diag_text, stderr);
-		free(diag_text);
-	}
 	return rc;
 }
