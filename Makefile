@@ -218,6 +218,8 @@ install: all
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; done; true
 	for m in man/*.3; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man3/; done; true
 	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/; done; true
+	install -d $(DESTDIR)$(MANDIR)/man5
+	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man5/; done; true
 	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 README.md docs/*.md docs/capr-example.c $(DESTDIR)$(DOCDIR)/
 	install -m 0644 completion/capc.bash $(DESTDIR)$(BASHCOMPDIR)/capc

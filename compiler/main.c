@@ -37,39 +37,30 @@
 
 #define CAPC_VERSION "1.0.0"
 
+/* One screen (24 lines); capc(1) has the rest. */
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: capc [options] POLICY [-o OUT]\n"
-		"       capc --check [options] POLICY\n"
-		"       capc --dump [options] FILE\n"
+		"usage: capc [options] POLICY [-o OUT]      compile to a .capbin blob\n"
+		"       capc --check|--dump|--ast [options] POLICY|BLOB\n"
+		"       capc --emit FORMAT [--point P] [--arch ABI] POLICY|BLOB [-o OUT]\n"
 		"       capc query POLICY|BLOB 'NAME(ARG, ...)' [--point P] [--arch ABI]\n"
-		"       capc import PROFILE.json [-o POLICY.cap] [--arch ABI] [--caps|--cap-add LIST]\n"
 		"       capc explain POLICY [-s SERVICE]\n"
+		"       capc import PROFILE.json [-o OUT.cap] [--arch ABI] [--caps|--cap-add L]\n"
+		"POLICY: .cap, YAML or JSON (Docker/OCI profiles too); '-': stdin (stdout for -o)\n"
 		"\n"
-		"Compile a capc policy into a .capbin blob for capload, libcapr or pam_capc.\n"
-		"POLICY is a .cap file, or YAML/JSON (.yaml, .yml, .json; Docker/OCI seccomp profiles too).\n"
-		"\n"
-		"  -o, --output FILE    write the blob to FILE ('-' for stdout); default: POLICY's\n"
-		"                       name with .capbin, in the current directory\n"
-		"  -s, --service NAME   the service or session to compile when the file has several\n"
-		"  -t, --target ABIS    target ABIs, comma-separated (e.g. x86_64,x86); default: the\n"
-		"                       policy's 'arch' statement, else this machine\n"
+		"  -o, --output FILE    the output (default: POLICY's name + .capbin, here)\n"
+		"  -s, --service NAME   the service or session, when the file has several\n"
+		"  -t, --target ABIS    target ABIs, e.g. x86_64,x86 (default: 'arch' or here)\n"
 		"      --check          report errors and warnings, write nothing\n"
-		"      --emit bpf       write one stage's raw seccomp filter (struct sock_filter[],\n"
-		"                       for bwrap --seccomp FD) to -o FILE or stdout;\n"
-		"                       --point P (default: the first filter), --arch ABI\n"
-		"      --emit systemd   write the exec stage as a systemd unit drop-in\n"
-		"      --emit oci       write the exec stage as an OCI config.json fragment\n"
-		"      --emit cap|yaml  write the policy (any input) as canonical .cap text or YAML\n"
-		"      --dump           print a blob, or a policy compiled in memory, as text\n"
-		"      --ast            print the syntax tree (for debugging the grammar)\n"
-		"      --no-host-lookup do not look user and group names up on this machine\n"
-		"                       (no 'does not exist on this machine' warnings)\n"
-		"  -W error             treat warnings as errors (also -Werror)\n"
-		"  -w                   do not print warnings\n"
-		"  -h, --help           this text\n"
-		"      --version        print the version and the blob format version\n");
+		"      --dump           a blob (or a policy compiled in memory) as text\n"
+		"      --emit FORMAT    bpf (one stage's raw filter), systemd (a unit drop-in),\n"
+		"                       oci (config.json parts), cap or yaml (the policy itself)\n"
+		"      --no-host-lookup no 'user does not exist on this machine' warnings\n"
+		"  -W error, -w         warnings as errors; no warnings\n"
+		"  -h, --help           this text; --version: the version and the blob format\n"
+		"\n"
+		"Exit: 0 done, 1 the input has errors, 2 usage or I/O. See capc(1), capc.cap(5).\n");
 }
 
 static char *default_output(const char *policy)

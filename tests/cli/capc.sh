@@ -129,3 +129,10 @@ check_contains "an unknown user name: a warning" "user 'capc_no_such_user_here' 
 	"$("$CAPC" u.cap -o u.capbin 2>&1)"
 check_eq "--no-host-lookup: no warning, same blob" "" "$("$CAPC" --no-host-lookup u.cap -o u2.capbin 2>&1)"
 check "--no-host-lookup: same bytes" cmp -s u.capbin u2.capbin
+
+# --help fits a screen: 24 lines of at most 80 columns (capc(1) has the rest).
+for p in "$CAPC" "$CAPC_BUILD/capload"; do
+	"$p" --help >help.txt 2>&1
+	check_eq "$(basename "$p") --help: exit 0, at most 24 lines, none over 80 columns" "0 ok" \
+		"$? $([ "$(wc -l <help.txt)" -le 24 ] && awk 'length > 80 { bad = 1 } END { exit bad }' help.txt && echo ok)"
+done

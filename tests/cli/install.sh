@@ -22,7 +22,7 @@ done
 [ -f "$CAPC_BUILD/capr_preload.so" ] && check "installed the preload object" [ -f "$root/usr/lib/capc/capr_preload.so" ]
 [ -f "$CAPC_BUILD/pam_capc.so" ] && check "installed the PAM module" [ -f "$root/usr/lib/security/pam_capc.so" ]
 check_contains "capr.pc points at the prefix" "libdir=/usr/lib" "$(cat "$root/usr/lib/pkgconfig/capr.pc")"
-for f in usr/share/man/man3/capr.3 usr/share/man/man8/pam_capc.8 usr/share/doc/capc/language.md \
+for f in usr/share/man/man5/capc.cap.5 usr/share/man/man3/capr.3 usr/share/man/man8/pam_capc.8 usr/share/doc/capc/language.md \
 	usr/share/doc/capc/capbin.md usr/share/doc/capc/README.md usr/share/bash-completion/completions/capc \
 	usr/share/bash-completion/completions/capload; do
 	check "installed $f" [ -e "$root/$f" ]
