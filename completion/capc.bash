@@ -6,7 +6,45 @@ _capc()
     local cur prev words cword
     _init_completion || return
 
+    # subcommands: capc query|explain|import ...
+    if ((cword == 1)) && [[ $cur != -* ]]; then
+        COMPREPLY=($(compgen -W "query explain import" -- "$cur"))
+        _filedir '@(cap|yaml|yml|json|capbin)'
+        return
+    fi
+    case ${words[1]} in
+        query)
+            case $prev in
+                --point | -p | --arch | -a | --service | -s) return ;;
+            esac
+            [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--point --arch --service --help" -- "$cur")) ||
+                _filedir '@(cap|yaml|yml|json|capbin)'
+            return
+            ;;
+        explain)
+            [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--service --help" -- "$cur")) ||
+                _filedir '@(cap|yaml|yml|json)'
+            return
+            ;;
+        import)
+            case $prev in
+                -o | --output) _filedir cap; return ;;
+                --caps | --cap-add | --arch) return ;;
+            esac
+            [[ $cur == -* ]] && COMPREPLY=($(compgen -W "-o --output --arch --caps --cap-add --help" -- "$cur")) ||
+                _filedir json
+            return
+            ;;
+    esac
+
     case $prev in
+        --emit)
+            COMPREPLY=($(compgen -W "bpf systemd oci cap yaml" -- "$cur"))
+            return
+            ;;
+        --point | --arch)
+            return
+            ;;
         -o | --output)
             _filedir capbin
             return
@@ -29,8 +67,8 @@ _capc()
             ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-o --output -s --service -t --target --check --dump --ast
-            --no-host-lookup -Werror -w -h --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "-o --output -s --service -t --target --check --dump --ast --emit
+            --point --arch --no-host-lookup -Werror -w -h --help --version" -- "$cur"))
         return
     fi
     _filedir '@(cap|yaml|yml|json|capbin)'

@@ -41,6 +41,9 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	check_eq "completion: capc --no-h" "--no-host-lookup " "$(comp 'capc --no-h')"
 	check_eq "completion: capc -t x86_64,aa" "x86_64,aarch64 " "$(comp 'capc -t x86_64,aa')"
 	check_contains "completion: the command after capload BLOB --" "true" "$(comp 'capload x.capbin -- tru')"
+	check_contains "completion: capc's subcommands" "explain" "$(comp 'capc expl')"
+	check_eq "completion: --emit formats" "bpf " "$(comp 'capc --emit bp')"
+	check_contains "completion: capc import options" "--cap-add" "$(comp 'capc import p.json --cap')"
 else
 	fail "bash-completion is missing (tools/install-deps.sh installs it)"
 fi
