@@ -644,13 +644,16 @@ static bool make_name(struct yfile *y, const struct piece *p, const char *what, 
 		*out = parse_name(xstrndup(s + 1, len - 1), true, &p->loc);
 		return true;
 	}
-	if (!is_ident(s, len)) {
+	/* '-' and '.' belong in user and group names only (www-data): no
+	 * capability or syscall has them, so say so where it is written */
+	bool id = strstr(what, "name or number") != NULL;
+	if (!is_ident(s, len) || (!id && (memchr(s, '-', len) || memchr(s, '.', len)))) {
 		if (len > 0 && (s[0] == '"' || s[0] == '\''))
 			yerror(y, &p->loc, "invalid %s '%s' (quotes inside a value are part of it: quote the whole "
 			       "value, or write a list)", bare(what), buf);
 		else
-			yerror(y, &p->loc,
-			       "invalid %s '%s' (names are letters, digits and '_', with '-' or '.' between them, not starting with a digit)",
+			yerror(y, &p->loc, id ? "invalid %s '%s' (names are letters, digits and '_', with '-' or '.' between them, not starting with a digit)"
+					      : "invalid %s '%s' (names are letters, digits and '_', not starting with a digit)",
 			       bare(what), buf);
 		return false;
 	}

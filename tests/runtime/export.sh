@@ -36,6 +36,6 @@ check_contains "--arch that is not a target: named" "'aarch64' is not a target" 
 printf 'service a64 { arch aarch64  no_new_privs  seccomp { default allow  deny mkdir } }\n' >a.cap
 "$CAPC" --emit bpf --arch aarch64 a.cap -o a.bpf 2>/dev/null
 check "--arch aarch64: a foreign filter can be written" [ -s a.bpf ]
-out=$("$CAPC" --emit yaml m.cap 2>&1)
+out=$("$CAPC" --emit toml m.cap 2>&1)
 check_eq "an unknown format: exit 2" 2 $?
 exit 0
