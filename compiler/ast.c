@@ -760,27 +760,37 @@ struct ast_unit *ast_parse_file(struct src_file *file)
 	return u;
 }
 
-struct ast_cond *ast_parse_cond_text(struct src_file *file, const char *text, size_t len, int line, int col)
+/* A fragment of .cap text that lives in another file (a YAML value): the
+ * grammar's second and third start symbols, scanned as if the text began
+ * at line:col of `file`. The parser leaves its result in the context. */
+static bool parse_fragment(struct parse_ctx *ctx, const char *text, size_t len)
 {
 	struct parse_shared sh = { .head = NULL };
-	struct parse_ctx ctx = { .file = file, .sh = &sh, .line = line, .col = col,
-				 .start_tok = T_START_COND, .end_name = "end of the condition" };
 	yyscan_t scanner;
 	int rc;
 
 	sh.tail = &sh.head;
-	ctx.end = (struct loc){ .file = file, .line = line, .col = col, .len = 1 };
+	ctx->sh = &sh;
+	ctx->end = (struct loc){ .file = ctx->file, .line = ctx->line, .col = ctx->col, .len = 1 };
 	if (len > INT_MAX / 2) {
-		diag_error(&ctx.end, "condition too long");
-		return NULL;
+		diag_error(&ctx->end, "%s too long", ctx->start_tok == T_START_COND ? "condition" : "expectation");
+		return false;
 	}
-	if (yylex_init_extra(&ctx, &scanner) != 0)
+	if (yylex_init_extra(ctx, &scanner) != 0)
 		xalloc_die();
 	yy_scan_bytes(text, (int)len, scanner);
-	rc = yyparse(scanner, &ctx);
+	rc = yyparse(scanner, ctx);
 	yylex_destroy(scanner);
 	/* The scanner may have reported a bad token the parser could use. */
-	if (rc != 0 || sh.errors) {
+	return rc == 0 && !sh.errors;
+}
+
+struct ast_cond *ast_parse_cond_text(struct src_file *file, const char *text, size_t len, int line, int col)
+{
+	struct parse_ctx ctx = { .file = file, .line = line, .col = col, .start_tok = T_START_COND,
+				 .end_name = "end of the condition" };
+
+	if (!parse_fragment(&ctx, text, len)) {
 		parse_free_cond(ctx.cond);
 		return NULL;
 	}
@@ -789,24 +799,10 @@ struct ast_cond *ast_parse_cond_text(struct src_file *file, const char *text, si
 
 struct ast_sc_stmt *ast_parse_expect_text(struct src_file *file, const char *text, size_t len, int line, int col)
 {
-	struct parse_shared sh = { .head = NULL };
-	struct parse_ctx ctx = { .file = file, .sh = &sh, .line = line, .col = col,
-				 .start_tok = T_START_EXPECT, .end_name = "end of the expectation" };
-	yyscan_t scanner;
-	int rc;
+	struct parse_ctx ctx = { .file = file, .line = line, .col = col, .start_tok = T_START_EXPECT,
+				 .end_name = "end of the expectation" };
 
-	sh.tail = &sh.head;
-	ctx.end = (struct loc){ .file = file, .line = line, .col = col, .len = 1 };
-	if (len > INT_MAX / 2) {
-		diag_error(&ctx.end, "expectation too long");
-		return NULL;
-	}
-	if (yylex_init_extra(&ctx, &scanner) != 0)
-		xalloc_die();
-	yy_scan_bytes(text, (int)len, scanner);
-	rc = yyparse(scanner, &ctx);
-	yylex_destroy(scanner);
-	if (rc != 0 || sh.errors) {
+	if (!parse_fragment(&ctx, text, len)) {
 		parse_free_scs(ctx.expect);
 		return NULL;
 	}
