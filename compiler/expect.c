@@ -19,13 +19,21 @@
 int expect_eval(const struct ir_policy *p, size_t stage, size_t arch, const char *syscall, const uint64_t *args,
 		struct expect_result *out)
 {
+	return expect_eval_abi(p, stage, arch, 0, syscall, args, out);
+}
+
+int expect_eval_abi(const struct ir_policy *p, size_t stage, size_t arch, size_t abi, const char *syscall,
+		    const uint64_t *args, struct expect_result *out)
+{
 	const struct ir_arch *a = &p->arches[arch];
 	const struct ir_prog *progs[CAPBIN_MAX_STAGES];
 	size_t owner[CAPBIN_MAX_STAGES], n = 0, d = 0;
-	struct bpf_input in = { .arch = a->audit_arch };
+	const struct sc_abi *ab = sc_abi_by_token(a->scmp_arch[abi]);
+	/* the ABI's own AUDIT_ARCH; x32 reports x86_64's, with its number bit */
+	struct bpf_input in = { .arch = ab ? ab->audit_arch : a->audit_arch };
 
 	memset(out, 0, sizeof *out);
-	out->nr = seccomp_syscall_resolve_name_arch(a->scmp_arch[0], syscall);
+	out->nr = seccomp_syscall_resolve_name_arch(a->scmp_arch[abi], syscall);
 	if (out->nr < 0)
 		return 1; /* __NR_SCMP_ERROR, or a pseudo number: not on this ABI */
 	in.nr = out->nr;

@@ -23,6 +23,10 @@ struct expect_result {
  * program. */
 int expect_eval(const struct ir_policy *p, size_t stage, size_t arch, const char *syscall, const uint64_t *args,
 		struct expect_result *out);
+/* The same through the arch's ABI abi (an index into scmp_arch: 0 is
+ * native, then x86 or x32 on x86_64). */
+int expect_eval_abi(const struct ir_policy *p, size_t stage, size_t arch, size_t abi, const char *syscall,
+		    const uint64_t *args, struct expect_result *out);
 
 /* Check every `expect` line: an error at the line for each arch where the
  * filters decide otherwise. */

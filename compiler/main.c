@@ -32,6 +32,7 @@
 #include "output.h"
 #include "query.h"
 #include "sema.h"
+#include "tables.h"
 #include "yaml_input.h"
 #include "yaml_print.h"
 
@@ -150,6 +151,21 @@ int main(int argc, char **argv)
 	const char *output = NULL, *service = NULL, *emit = NULL, *point = NULL, *arch = NULL;
 	char **target = NULL;
 
+	/* Names for shell completion: capc --list caps|syscalls|groups. */
+	if (argc == 3 && strcmp(argv[1], "--list") == 0) {
+		const char *(*next)(void *, size_t) = strcmp(argv[2], "caps") == 0	  ? tbl_cap_candidate
+						      : strcmp(argv[2], "syscalls") == 0 ? tbl_syscall_candidate
+						      : strcmp(argv[2], "groups") == 0	  ? tbl_group_candidate
+											  : NULL;
+		if (!next) {
+			fprintf(stderr, "capc: error: --list caps|syscalls|groups\n");
+			return 2;
+		}
+		const char *n;
+		for (size_t i = 0; (n = next(NULL, i)) != NULL; i++)
+			printf("%s%s\n", next == tbl_group_candidate ? "@" : "", n);
+		return 0;
+	}
 	if (argc > 1 && (strcmp(argv[1], "query") == 0 || strcmp(argv[1], "import") == 0 ||
 			 strcmp(argv[1], "explain") == 0)) {
 		int rc = argv[1][0] == 'q'   ? query_main(argc - 2, argv + 2)

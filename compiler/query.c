@@ -29,6 +29,7 @@
 #include "seccomp.h"
 #include "sema.h"
 #include "tables.h"
+#include "seccomp_int.h"
 #include "yaml_input.h"
 
 struct call {
@@ -221,7 +222,7 @@ static int query_policy(const char *input, const uint8_t *buf, size_t len, const
 
 	if (load_policy(input, buf, len, service, &ir) < 0)
 		return 1;
-	size_t stage = 0, a = 0;
+	size_t stage = 0, a = 0, abi = 0;
 	if (point) {
 		while (stage < ir.nstages && strcmp(ir.stages[stage].point, point) != 0)
 			stage++;
@@ -231,8 +232,19 @@ static int query_policy(const char *input, const uint8_t *buf, size_t len, const
 		}
 	}
 	if (arch) {
-		while (a < ir.narch && strcmp(ir.arches[a].name, arch) != 0)
-			a++;
+		/* a kernel arch of the target, or one of its ABIs (x86, x32) */
+		bool found = false;
+		for (a = 0; a < ir.narch && !found; a++)
+			for (abi = 0; abi < ir.arches[a].nscmp && !found; abi++) {
+				const struct sc_abi *x = sc_abi_by_token(ir.arches[a].scmp_arch[abi]);
+				found = x && strcmp(x->name, arch) == 0;
+			}
+		if (found) {
+			a--;
+			abi--;
+		} else {
+			a = ir.narch;
+		}
 		if (a == ir.narch) {
 			fprintf(stderr, "capc: error: '%s' is not a target of this policy (its arch statement or --target)\n",
 				arch);
@@ -248,7 +260,7 @@ static int query_policy(const char *input, const uint8_t *buf, size_t len, const
 		goto out;
 	}
 	struct expect_result r;
-	int e = expect_eval(&ir, stage, a, c->name, c->args, &r);
+	int e = expect_eval_abi(&ir, stage, a, abi, c->name, c->args, &r);
 	if (e > 0) {
 		fprintf(stderr, "capc: error: '%s' does not exist on %s\n", c->name, ir.arches[a].name);
 		goto out;
@@ -260,7 +272,9 @@ static int query_policy(const char *input, const uint8_t *buf, size_t len, const
 	char act[64];
 	bpf_action_name(r.action, act, sizeof act);
 	print_call(c);
-	printf(" on %s (nr %d) after point '%s': %s\n", ir.arches[a].name, r.nr, ir.stages[stage].point, act);
+	const struct sc_abi *qa = sc_abi_by_token(ir.arches[a].scmp_arch[abi]);
+	printf(" on %s (nr %d) after point '%s': %s\n", qa ? qa->name : ir.arches[a].name, r.nr, ir.stages[stage].point,
+	       act);
 	if (!r.filtered) {
 		printf("no filter is in force at that point\n");
 		rc = 0;
@@ -269,7 +283,7 @@ static int query_policy(const char *input, const uint8_t *buf, size_t len, const
 	/* The rule, from the deciding stage's own rules; the two must agree. */
 	const struct ir_stage *ds = &ir.stages[r.decider];
 	unsigned bits[6];
-	unsigned width = ir.arches[a].audit_arch & 0x80000000u ? 64 : 32; /* __AUDIT_ARCH_64BIT */
+	unsigned width = qa ? (qa->width == 64 ? 64 : 32) : 64;
 	for (unsigned k = 0; k < 6; k++)
 		bits[k] = tbl_syscall_arg_bits(c->name, k, width);
 	size_t rule;

@@ -17,8 +17,14 @@ _capc()
             case $prev in
                 --point | -p | --arch | -a | --service | -s) return ;;
             esac
-            [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--point --arch --service --help" -- "$cur")) ||
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "--point --arch --service --help" -- "$cur"))
+            elif ((cword == 3)); then
+                # the call: a syscall name
+                COMPREPLY=($(compgen -W "$(capc --list syscalls 2>/dev/null)" -- "$cur"))
+            else
                 _filedir '@(cap|yaml|yml|json|capbin)'
+            fi
             return
             ;;
         explain)
@@ -29,7 +35,15 @@ _capc()
         import)
             case $prev in
                 -o | --output) _filedir cap; return ;;
-                --caps | --cap-add | --arch) return ;;
+                --caps | --cap-add)
+                    # a comma-separated list of capability names
+                    local pre=${cur%,*} last=${cur##*,}
+                    [[ $cur == *,* ]] && pre="$pre," || pre=
+                    COMPREPLY=($(compgen -P "$pre" -W "$(capc --list caps 2>/dev/null)" -- "$last"))
+                    compopt -o nospace 2>/dev/null
+                    return
+                    ;;
+                --arch) return ;;
             esac
             [[ $cur == -* ]] && COMPREPLY=($(compgen -W "-o --output --arch --caps --cap-add --help" -- "$cur")) ||
                 _filedir json

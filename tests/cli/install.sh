@@ -44,6 +44,9 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	check_contains "completion: capc's subcommands" "explain" "$(comp 'capc expl')"
 	check_eq "completion: --emit formats" "bpf " "$(comp 'capc --emit bp')"
 	check_contains "completion: capc import options" "--cap-add" "$(comp 'capc import p.json --cap')"
+	check_eq "completion: capability names after --cap-add" "chown,net_bind_service " \
+		"$(PATH="$CAPC_BUILD:$PATH" comp 'capc import p.json --cap-add chown,net_bind_se')"
+	check_contains "completion: a syscall name for query" "socketpair" "$(PATH="$CAPC_BUILD:$PATH" comp 'capc query p.cap socketp')"
 else
 	fail "bash-completion is missing (tools/install-deps.sh installs it)"
 fi

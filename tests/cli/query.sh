@@ -35,6 +35,13 @@ done
 check_eq "policy and blob agree on $total calls" "$total" "$same"
 check_contains "a blob names no rules" "a blob names no rules" "$("$CAPC" query webd.capbin ptrace --point listen 2>&1)"
 
+# A compat ABI of the target: its own numbers, the same rules.
+printf 'service q { arch x86_64, x86  no_new_privs  seccomp { default errno EPERM  allow getppid  deny ptrace errno EACCES } }\n' >q.cap
+check_contains "--arch x86: i386's number for getppid, allowed" "getppid() on x86 (nr 64) after point 'exec': ALLOW" \
+	"$("$CAPC" query q.cap getppid --arch x86 2>&1)"
+check_contains "--arch x86: ptrace denied there too" "ptrace() on x86 (nr 26) after point 'exec': ERRNO(13) EACCES" \
+	"$("$CAPC" query q.cap ptrace --arch x86 2>&1)"
+
 # Mistakes: usage 2, a bad question about the policy 1.
 "$CAPC" query "$W" 'socket(BOGUS)' >out 2>&1
 check_eq "an unknown constant: exit 2" 2 $?
