@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -490,8 +491,21 @@ static void install_backstop(const capr_policy *pol)
 	bs_cookie = capr_policy_cookie(pol);
 	if (sigaction(SIGSYS, &sa, NULL) < 0)
 		die("backstop", "sigaction(SIGSYS): %s", strerror(errno));
-	if (capr_backstop_install(capr_backstop_guards(pol), bs_cookie, &err) < 0)
-		die(err.step, "%s", err.msg);
+	if (capr_backstop_install(capr_backstop_guards(pol), bs_cookie, &err) < 0) {
+		/* Without cap_sys_admin (capload run by a user) the kernel wants
+		 * no_new_privs first. When the exec stage sets it anyway, set it
+		 * now: it only forbids gaining privileges through exec, which
+		 * the stage is about to forbid. */
+		bool nnp = pol->nstages && pol->stages[0].trigger == CAPBIN_TRIGGER_EXEC &&
+			   (pol->stages[0].flags & CAPBIN_STAGE_NNP);
+		if (err.err != EACCES || !nnp)
+			die(err.step, "%s%s", err.msg,
+			    err.err == EACCES ? "; add no_new_privs at service level to run it without cap_sys_admin" : "");
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			die("backstop", "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		if (capr_backstop_install(capr_backstop_guards(pol), bs_cookie, &err) < 0)
+			die(err.step, "%s", err.msg);
+	}
 }
 
 /* ---------------------------------------------------------------- handing the policy over */

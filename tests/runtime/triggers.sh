@@ -429,6 +429,16 @@ check_eq "... and it never ran as nobody" "" "$(val Uid "$out")"
 out=$(priv "$CL" bs.capbin -- "$PR" x32setuid "$NOBODY_UID" status 2>&1)
 check_eq "setuid through the x32 ABI: exit 127" 127 $?
 check_contains "setuid through the x32 ABI: message" "capr: preload: backstop: system call 1073741929 through another ABI" "$out"
+# capload run by a user: the backstop needs no_new_privs first, which the
+# policy's exec stage sets anyway; a policy without it is refused, saying so.
+policy unnp 'service unnp { no_new_privs  after listen { seccomp { default allow  deny ptrace errno EACCES } } }'
+out=$(priv setpriv --reuid=nobody --regid=nogroup --clear-groups "$CL" unnp.capbin -- "$PR" listen ptrace status 2>&1)
+check_eq "capload as a user, no_new_privs in the policy: the listen stage applies" "ok EACCES 1 2" \
+	"$(val listen "$out") $(val ptrace "$out") $(val NoNewPrivs "$out") $(val Seccomp_filters "$out")"
+policy unonnp 'service unonnp { after listen { seccomp { default allow  deny ptrace errno EACCES } } }'
+out=$(priv setpriv --reuid=nobody --regid=nogroup --clear-groups "$CL" unonnp.capbin -- "$PR" listen 2>&1)
+check_eq "capload as a user without no_new_privs in the policy: exit 127" 127 $?
+check_contains "capload as a user without no_new_privs: why" "add no_new_privs at service level to run it without cap_sys_admin" "$out"
 cat >static-setuid.c <<'CEOF'
 #include <stdio.h>
 #include <unistd.h>
