@@ -409,7 +409,7 @@ int dump_blob(FILE *out, const uint8_t *blob, size_t len)
 		has_exec |= t == CAPBIN_TRIGGER_EXEC;
 	}
 	if (triggered) {
-		fputs("\nbackstop: capload installs a seccomp filter before exec: set*id, listen, chroot and exec\n"
+		fputs("\nbackstop: capload installs a seccomp filter before exec: set*id, listen and chroot\n"
 		      "  only through the preload object (their sixth argument carries the policy's cookie)\n",
 		      out);
 		st.filters++;

@@ -476,7 +476,7 @@ static void bs_redo(int sig, siginfo_t *si, void *uc)
 }
 
 /* Install the handler, then the filter: from here on the set*id, listen,
- * chroot and exec calls of this process and its descendants need the
+ * and chroot calls of this process and its descendants need the
  * cookie (capr_backstop.c). Before the exec stage, which may give up the
  * cap_sys_admin that installing a filter without no_new_privs needs. */
 static void install_backstop(const capr_policy *pol)
@@ -643,7 +643,7 @@ int main(int argc, char **argv)
 		if (preload) {
 			fprintf(stderr, "capload: dry-run: preload: LD_PRELOAD=%s\n", preload);
 			fprintf(stderr,
-				"capload: dry-run: backstop: seccomp filter: set*id, listen, chroot and exec only through the preload object (cookie 0x%016llx)\n",
+				"capload: dry-run: backstop: seccomp filter: set*id, listen and chroot only through the preload object (cookie 0x%016llx)\n",
 				(unsigned long long)capr_policy_cookie(pol));
 		}
 		fprintf(stderr, "capload: dry-run: exec: %s (not run)\n", cmd);
@@ -678,7 +678,7 @@ int main(int argc, char **argv)
 
 	if (preload) {
 		install_backstop(pol);
-		note("backstop", "seccomp filter installed: set*id, listen, chroot and exec only through the preload object");
+		note("backstop", "seccomp filter installed: set*id, listen and chroot only through the preload object");
 	}
 
 	if (has_exec) {

@@ -11,8 +11,8 @@
  * the program and all its descendants keep:
  *
  *   - the guarded system calls (set{,re,res}{uid,gid} for setuid/setgid
- *     triggers, listen, chroot, and execve/execveat whenever any trigger
- *     exists) are allowed only when their unused sixth argument (args[5])
+ *     triggers, listen for listen, chroot for chroot) are allowed only
+ *     when their unused sixth argument (args[5])
  *     holds the policy's cookie: the first 64 bits of the SHA-256 of the
  *     blob capload validated (capr_sha256.c);
  *   - any other such call returns SECCOMP_RET_TRAP with data
@@ -29,9 +29,13 @@
  *                     at its first guarded call, before it could leave root
  *   forged policy     another cookie: the redone call traps again, inside
  *                     the handler, which ends the process
- *   exec              trapped too: the handler puts LD_PRELOAD and
- *                     CAPR_POLICY_FD back into the new program's
- *                     environment, whatever the caller passed
+ *   exec              not guarded (a vfork()ed posix_spawn child runs with
+ *                     every handler reset to SIG_DFL, so a trapped exec
+ *                     would kill it): the preload's exec and posix_spawn
+ *                     wrappers put LD_PRELOAD and CAPR_POLICY_FD back into
+ *                     the new program's environment; a raw execve that
+ *                     drops them starts a program without the preload,
+ *                     which dies at its first guarded call
  *
  * Other ABIs of the same process (x86_64: int 0x80 and x32 calls) cannot
  * carry the cookie the same way; their guarded calls always trap, and the
@@ -89,13 +93,13 @@ unsigned capr_backstop_guards(const capr_policy *pol)
 		switch (pol->stages[i].trigger) {
 		case CAPBIN_TRIGGER_SETUID:
 		case CAPBIN_TRIGGER_SETGID:
-			g |= CAPR_BS_IDS | CAPR_BS_EXEC;
+			g |= CAPR_BS_IDS;
 			break;
 		case CAPBIN_TRIGGER_LISTEN:
-			g |= CAPR_BS_LISTEN | CAPR_BS_EXEC;
+			g |= CAPR_BS_LISTEN;
 			break;
 		case CAPBIN_TRIGGER_CHROOT:
-			g |= CAPR_BS_CHROOT | CAPR_BS_EXEC;
+			g |= CAPR_BS_CHROOT;
 			break;
 		default:
 			break;
@@ -123,10 +127,6 @@ static size_t native_list(unsigned guards, uint32_t *v)
 		v[n++] = SYS_listen;
 	if (guards & CAPR_BS_CHROOT)
 		v[n++] = SYS_chroot;
-	if (guards & CAPR_BS_EXEC) {
-		v[n++] = SYS_execve;
-		v[n++] = SYS_execveat;
-	}
 	return n;
 }
 
@@ -146,10 +146,6 @@ static size_t i386_list(unsigned guards, uint32_t *v)
 		v[n++] = 363;
 	if (guards & CAPR_BS_CHROOT)
 		v[n++] = 61;
-	if (guards & CAPR_BS_EXEC) {
-		v[n++] = 11;
-		v[n++] = 358;
-	}
 	return n;
 }
 #endif
@@ -242,10 +238,6 @@ size_t capr_backstop_build(unsigned guards, uint64_t cookie, struct sock_filter 
 	emit(&a, BPF_ALU | BPF_AND | BPF_K, ~X32_BIT, 0, 0);
 	for (size_t i = 0; i < nn; i++)
 		emit(&a, BPF_JMP | BPF_JEQ | BPF_K, nat[i], L_TRAP, L_NEXT);
-	if (guards & CAPR_BS_EXEC) {
-		emit(&a, BPF_JMP | BPF_JEQ | BPF_K, 520, L_TRAP, L_NEXT); /* x32 execve */
-		emit(&a, BPF_JMP | BPF_JEQ | BPF_K, 545, L_TRAP, L_NEXT); /* x32 execveat */
-	}
 	emit(&a, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
 
 	here(&a, L_COMPAT);

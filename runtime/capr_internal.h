@@ -115,13 +115,12 @@ capr_policy *capr_open_fd_nocheck(int fd, struct capr_error *err);
 void capr_sha256(const void *data, size_t len, uint8_t out[32]);
 
 /* capr_backstop.c: the seccomp filter capload installs under a policy with
- * triggered stages, so that set*id, listen, chroot and exec reach the
+ * triggered stages, so that set*id, listen and chroot reach the
  * kernel only through the runtime (see the file's comment). */
 #define CAPR_BACKSTOP_DATA 0x0ca9u /* SECCOMP_RET_DATA of its traps (si_errno) */
 #define CAPR_BS_IDS 0x1u    /* set{,re,res}{uid,gid} */
 #define CAPR_BS_LISTEN 0x2u /* listen */
 #define CAPR_BS_CHROOT 0x4u /* chroot */
-#define CAPR_BS_EXEC 0x8u   /* execve, execveat */
 bool capr_backstop_supported(void);
 /* The value the filter wants in args[5]: SHA-256 of the blob, 64 bits. */
 uint64_t capr_policy_cookie(const capr_policy *pol);

@@ -3,7 +3,7 @@
  * capload puts the first 64 bits of the policy blob's SHA-256 into its
  * backstop filter (capr_backstop.c); the preload object in the program
  * computes the same from the policy it was handed, and only that value
- * lets its own set*id, listen, chroot and exec calls through. A policy
+ * lets its own set*id, listen and chroot calls through. A policy
  * other than capload's gives another value, and the kernel refuses it.
  * The runtime links libc only, hence this small implementation.
  */

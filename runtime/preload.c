@@ -61,10 +61,16 @@
  * is applied by its trigger, at the program's own switch that follows:
  * applied at once, it would take away the cap_setuid that switch needs.
  *
- * Limits. A raw syscall(SYS_setuid, ...) or an inline system call is not
- * seen. A statically linked program cannot be preloaded, and the loader
+ * The backstop. A raw syscall(SYS_setuid, ...) or an inline system call is
+ * not seen by the wrappers, but capload's seccomp backstop traps it
+ * (capr_backstop.c) and the SIGSYS handler below applies the trigger.
+ * The exec family and posix_spawn are wrapped so that a new program keeps
+ * LD_PRELOAD and CAPR_POLICY_FD whatever environment it is given.
+ *
+ * Limits. A statically linked program cannot be preloaded, and the loader
  * ignores LD_PRELOAD for set-user-ID and file-capability programs: capload
- * refuses to run them with such a policy.
+ * refuses to run them with such a policy, and one started later dies at
+ * its first guarded call.
  *
  * This object is never built with sanitizers (their runtime must be the
  * first object in the process); a sanitized program it is injected into
@@ -76,6 +82,8 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -129,6 +137,14 @@ static struct {
 	int (*listen)(int, int);
 	int (*chroot)(const char *);
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execveat)(int, const char *, char *const[], char *const[], int);
+	int (*fexecve)(int, char *const[], char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+			   char *const[], char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+			    char *const[], char *const[]);
 } real;
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -304,6 +320,12 @@ static void init(void)
 	RESOLVE(listen);
 	RESOLVE(chroot);
 	RESOLVE(sigaction);
+	RESOLVE(execve);
+	RESOLVE(execveat);
+	RESOLVE(fexecve);
+	RESOLVE(execvpe);
+	RESOLVE(posix_spawn);
+	RESOLVE(posix_spawnp);
 	g_pid = getpid();
 	if (pthread_atfork(fork_prepare, fork_parent, fork_child) != 0)
 		die_preload("pthread_atfork", "cannot register the fork handlers");
@@ -692,7 +714,7 @@ EXPORT int chroot(const char *path)
 /* ---------------------------------------------------------------- the backstop's traps */
 
 /* capload's backstop filter (capr_backstop.c) traps every set*id, listen,
- * chroot and exec that does not carry the policy's cookie: the program's
+ * and chroot that does not carry the policy's cookie: the program's
  * raw system calls, and the calls glibc makes for the wrappers above. Here
  * each one goes through what the wrappers would have done and is made
  * again with the cookie; the result goes back into the trapped call's
@@ -746,17 +768,12 @@ static long trapped_id(const struct capr_trapped *t)
 	return r;
 }
 
-/* Memory for an exec's new environment, without malloc: the trap may be
- * in a vfork()ed child (posix_spawn) that shares the parent's heap. */
-static void *exec_alloc(size_t n)
-{
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
+/* ---------------------------------------------------------------- exec keeps the policy */
 
 /* A descriptor of the policy for the new program, without FD_CLOEXEC:
  * capload's memfd while this process still has it, else a new sealed
- * memfd (a daemon may close every descriptor at start-up). -errno. */
+ * memfd (a daemon may close every descriptor at start-up), kept for the
+ * next exec. -errno. */
 static int exec_policy_fd(void)
 {
 	struct stat st;
@@ -779,43 +796,54 @@ static int exec_policy_fd(void)
 		}
 		off += (size_t)w;
 	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0 ||
+	    fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);
 		return -e;
 	}
+	g_policy_fd = fd;
+	g_policy_dev = st.st_dev;
+	g_policy_ino = st.st_ino;
 	return fd;
 }
 
-/* execve(path, argv, envp) or execveat(dirfd, path, argv, envp, flags),
- * made again with envp holding this object first in LD_PRELOAD and the
- * policy in CAPR_POLICY_FD, whatever the caller passed: a program started
- * with an empty or edited environment still gets its triggered stages (or,
- * if the loader will not preload it, dies at its first guarded call). */
-static long trapped_exec(struct capr_trapped *t)
+/* envp for a program this one executes, with this object first in
+ * LD_PRELOAD and the policy in CAPR_POLICY_FD, whatever the caller passed:
+ * a program started with an empty or edited environment still gets its
+ * triggered stages. In one mmap()ed block (posix_spawn's child may share
+ * the heap); NULL with errno. */
+struct xenv {
+	char **env;
+	size_t len;
+};
+
+static bool exec_env(char *const *envp, struct xenv *x)
 {
-	unsigned ei = t->nr == SYS_execveat ? 3 : 2;
-	char *const *envp = (char *const *)t->args[ei];
 	const char *old = NULL;
 	size_t n = 0;
-	long r;
 
 	for (; envp && envp[n]; n++) {
-		if (n > (1u << 20))
-			return -E2BIG;
+		if (n > (1u << 20)) {
+			errno = E2BIG;
+			return false;
+		}
 		if (strncmp(envp[n], "LD_PRELOAD=", 11) == 0)
 			old = envp[n] + 11;
 	}
 	int pfd = exec_policy_fd();
-	if (pfd < 0)
-		return pfd;
+	if (pfd < 0) {
+		errno = -pfd;
+		return false;
+	}
 	size_t oldlen = old ? strlen(old) : 0, selflen = strlen(g_self);
 	size_t lplen = 11 + selflen + 1 + oldlen + 1;
-	size_t total = (n + 3) * sizeof(char *) + lplen + 32;
-	char **nenv = exec_alloc(total);
-	if (!nenv)
-		return -ENOMEM;
-	char *lp = (char *)(nenv + n + 3), *fdv = lp + lplen;
+	x->len = (n + 3) * sizeof(char *) + lplen + 32;
+	void *m = mmap(NULL, x->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return false;
+	x->env = m;
+	char *lp = (char *)(x->env + n + 3), *fdv = lp + lplen;
 	/* Ours first, then the program's own preloads; ours not twice. */
 	bool have = selflen && old && strncmp(old, g_self, selflen) == 0 &&
 		    (old[selflen] == '\0' || old[selflen] == ':' || old[selflen] == ' ');
@@ -827,15 +855,172 @@ static long trapped_exec(struct capr_trapped *t)
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(envp[i], "LD_PRELOAD=", 11) != 0 && strncmp(envp[i], "CAPR_POLICY_FD=", 15) != 0)
-			nenv[k++] = envp[i];
+			x->env[k++] = envp[i];
 	if (selflen || old)
-		nenv[k++] = lp;
-	nenv[k++] = fdv;
-	nenv[k] = NULL;
-	t->args[ei] = (unsigned long)nenv;
-	r = redo(t);
-	munmap(nenv, total);
+		x->env[k++] = lp;
+	x->env[k++] = fdv;
+	x->env[k] = NULL;
+	return true;
+}
+
+static void exec_env_free(struct xenv *x)
+{
+	int e = errno;
+	munmap(x->env, x->len);
+	errno = e;
+}
+
+/* The exec family and posix_spawn: the real call with exec_env()'s
+ * environment. Without a policy they pass through. */
+#define WITH_ENV(envp, call)                                                   \
+	do {                                                                   \
+		struct xenv x_;                                                \
+		ensure_init();                                                 \
+		if (!g_pol)                                                    \
+			return call(envp);                                     \
+		if (!exec_env(envp, &x_))                                      \
+			return -1;                                             \
+		int r_ = call(x_.env);                                         \
+		exec_env_free(&x_);                                            \
+		return r_;                                                     \
+	} while (0)
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+#define CALL(e) real.execve(path, argv, e)
+	WITH_ENV(envp, CALL);
+#undef CALL
+}
+
+EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
+{
+#define CALL(e) real.execveat(dirfd, path, argv, e, flags)
+	WITH_ENV(envp, CALL);
+#undef CALL
+}
+
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+#define CALL(e) real.fexecve(fd, argv, e)
+	WITH_ENV(envp, CALL);
+#undef CALL
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+#define CALL(e) real.execvpe(file, argv, e)
+	WITH_ENV(envp, CALL);
+#undef CALL
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+/* execl, execle, execlp: the arguments into an array (up to the NULL, and
+ * for execle the environment after it). */
+static char **list_args(const char *arg0, va_list ap, char *const **envp)
+{
+	va_list aq;
+	size_t n = 1;
+
+	va_copy(aq, ap);
+	while (va_arg(aq, char *))
+		n++;
+	va_end(aq);
+	char **v = malloc((n + 1) * sizeof *v);
+	if (!v)
+		return NULL;
+	v[0] = (char *)arg0;
+	for (size_t i = 1; i <= n; i++)
+		v[i] = i < n ? va_arg(ap, char *) : NULL;
+	if (envp) {
+		(void)va_arg(ap, char *); /* the NULL */
+		*envp = va_arg(ap, char *const *);
+	}
+	return v;
+}
+
+EXPORT int execl(const char *path, const char *arg0, ...)
+{
+	va_list ap;
+	va_start(ap, arg0);
+	char **v = list_args(arg0, ap, NULL);
+	va_end(ap);
+	if (!v)
+		return -1;
+	int r = execve(path, v, environ);
+	int e = errno;
+	free(v);
+	errno = e;
 	return r;
+}
+
+EXPORT int execlp(const char *file, const char *arg0, ...)
+{
+	va_list ap;
+	va_start(ap, arg0);
+	char **v = list_args(arg0, ap, NULL);
+	va_end(ap);
+	if (!v)
+		return -1;
+	int r = execvpe(file, v, environ);
+	int e = errno;
+	free(v);
+	errno = e;
+	return r;
+}
+
+EXPORT int execle(const char *path, const char *arg0, ...)
+{
+	va_list ap;
+	char *const *envp = NULL;
+	va_start(ap, arg0);
+	char **v = list_args(arg0, ap, &envp);
+	va_end(ap);
+	if (!v)
+		return -1;
+	int r = execve(path, v, envp);
+	int e = errno;
+	free(v);
+	errno = e;
+	return r;
+}
+
+/* posix_spawn returns an error number, not -1 and errno. */
+#define SPAWN_WITH_ENV(envp, call)                                             \
+	do {                                                                   \
+		struct xenv x_;                                                \
+		ensure_init();                                                 \
+		if (!g_pol)                                                    \
+			return call(envp);                                     \
+		if (!exec_env(envp, &x_))                                      \
+			return errno;                                          \
+		int r_ = call(x_.env);                                         \
+		exec_env_free(&x_);                                            \
+		return r_;                                                     \
+	} while (0)
+
+EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+#define CALL(e) real.posix_spawn(pid, path, fa, attr, argv, e)
+	SPAWN_WITH_ENV(envp, CALL);
+#undef CALL
+}
+
+EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+#define CALL(e) real.posix_spawnp(pid, file, fa, attr, argv, e)
+	SPAWN_WITH_ENV(envp, CALL);
+#undef CALL
 }
 
 /* Another filter's SECCOMP_RET_TRAP: the program's own handler, or what
@@ -884,10 +1069,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	}
 	if (!g_pol)
 		die_preload("backstop",
-			    "a set*id, listen, chroot or exec call under capload's backstop, but no policy: CAPR_POLICY_FD was not passed on");
-	if (t.nr == SYS_execve || t.nr == SYS_execveat) {
-		r = trapped_exec(&t);
-	} else if (t_busy || atomic_load(&g_redo) > 0) {
+			    "a set*id, listen or chroot call under capload's backstop, but no policy: CAPR_POLICY_FD was not passed on");
+	if (t_busy || atomic_load(&g_redo) > 0) {
 		r = redo(&t); /* ours, or glibc's broadcast of ours */
 	} else if (t.nr == SYS_listen) {
 		r = redo(&t);

@@ -238,7 +238,7 @@ if printf 'int capr_test_preload;\n' | ${CC:-cc} -shared -fPIC -x c -o capr_prel
 	check_contains "preload next to capload: prepended" "LD_PRELOAD=$T_TMP/capr_preload.so:libc.so.6" "$out"
 	check_contains "trigger policy: CAPR_POLICY_FD handed over" "CAPR_POLICY_FD=" "$out"
 	out=$(priv "$CL" --dry-run trigger.capbin -- "$PR" 2>&1)
-	check_contains "dry run: the backstop is named" "capload: dry-run: backstop: seccomp filter: set*id, listen, chroot and exec only through the preload object" "$out"
+	check_contains "dry run: the backstop is named" "capload: dry-run: backstop: seccomp filter: set*id, listen and chroot only through the preload object" "$out"
 	# A preload object the loader would skip ("cannot be preloaded ...
 	# ignored": another ELF class or machine) is refused: the program
 	# would run without its triggered stages.

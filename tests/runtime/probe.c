@@ -55,6 +55,8 @@
  *   exec-clean CMD... execve(CMD...) with an empty environment (libc)
  *   rawexec-clean CMD...  the same with the execve system call itself
  *                     (both take the rest of the command line)
+ *   spawn CMD         posix_spawn(CMD) (glibc: a vfork()ed child), wait for it
+ *                                                           spawn=ok|ERRNO, spawn.status=N
  *   exec-forged BLOB CMD...  execve(CMD...) with CAPR_POLICY_FD naming a
  *                     sealed memfd holding BLOB (a policy of our choosing)
  */
@@ -67,6 +69,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,6 +419,20 @@ int main(int argc, char **argv)
 		} else if (strcmp(c, "sigdfl") == 0) {
 			rc = signal(SIGSYS, SIG_DFL) == SIG_ERR ? -1 : 0;
 			result(c, rc, errno);
+		} else if (strcmp(c, "spawn") == 0 && arg) {
+			pid_t pid;
+			char *sv[] = { argv[i + 1], NULL };
+			extern char **environ;
+			fflush(stdout);
+			rc = posix_spawn(&pid, argv[i + 1], NULL, NULL, sv, environ);
+			int st = -1;
+			if (rc == 0)
+				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+					;
+			result("spawn", rc == 0 ? 0 : -1, rc);
+			if (rc == 0)
+				printf("spawn.status=%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			i++;
 		} else if (strcmp(c, "exec-forged") == 0 && i + 2 < argc) {
 			char buf[65536], var[64];
 			int in = open(argv[i + 1], O_RDONLY), fd = memfd_create("forged", MFD_ALLOW_SEALING);
