@@ -266,11 +266,13 @@ void bpf_disassemble(FILE *out, const struct ir_insn *insns, size_t n, const cha
 						t.arch = x->k;
 					}
 				} else if (d->op == O_JK && s.a == 0 && s.arch_known) {
-					char *name = x->code == 0x15 ? syscall_name(s.arch, x->k) : NULL;
-					if (name)
-						snprintf(note, sizeof note, "%s", name);
-					else if (x->k == X32_SYSCALL_BIT && s.arch == sc_abi_by_name("x86_64")->audit_arch)
+					/* jeq: the syscall; jge/jgt: a search tree's split */
+					char *name = syscall_name(s.arch, x->k);
+					const char *rel = x->code == 0x15 ? "" : x->code == 0x35 ? ">= " : x->code == 0x25 ? "> " : NULL;
+					if (x->k == X32_SYSCALL_BIT && s.arch == sc_abi_by_name("x86_64")->audit_arch)
 						snprintf(note, sizeof note, "x32 syscall bit");
+					else if (name && rel)
+						snprintf(note, sizeof note, "%s%s", rel, name);
 					free(name);
 				}
 				flow(in, n, jt, t);

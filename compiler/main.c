@@ -58,6 +58,7 @@ static void usage(FILE *out)
 		"      --emit FORMAT    bpf (one stage's raw filter), systemd (a unit drop-in),\n"
 		"                       oci (config.json parts), cap or yaml (the policy itself)\n"
 		"      --no-host-lookup no 'user does not exist on this machine' warnings\n"
+		"      --backend NAME   who writes the BPF: capc (default) or libseccomp\n"
 		"  -W error, -w         warnings as errors; no warnings\n"
 		"  -h, --help           this text; --version: the version and the blob format\n"
 		"\n"
@@ -138,7 +139,8 @@ static void free_strv(char **v)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DUMP, OPT_AST, OPT_VERSION, OPT_NO_HOST, OPT_EMIT, OPT_POINT, OPT_ARCH };
+	enum { OPT_CHECK = 256, OPT_DUMP, OPT_AST, OPT_VERSION, OPT_NO_HOST, OPT_EMIT, OPT_POINT, OPT_ARCH,
+	       OPT_BACKEND };
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'}, {"service", required_argument, NULL, 's'},
 		{"target", required_argument, NULL, 't'}, {"check", no_argument, NULL, OPT_CHECK},
@@ -146,7 +148,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, OPT_VERSION},
 		{"no-host-lookup", no_argument, NULL, OPT_NO_HOST}, {"emit", required_argument, NULL, OPT_EMIT},
 		{"point", required_argument, NULL, OPT_POINT},     {"arch", required_argument, NULL, OPT_ARCH},
-		{NULL, 0, NULL, 0},
+		{"backend", required_argument, NULL, OPT_BACKEND}, {NULL, 0, NULL, 0},
 	};
 	const char *output = NULL, *service = NULL, *emit = NULL, *point = NULL, *arch = NULL;
 	char **target = NULL;
@@ -175,6 +177,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	bool check = false, dump = false, ast = false, host_lookup = true;
+	enum sc_backend backend = SC_BACKEND_CAPC;
 	int c, status = 2;
 
 	while ((c = getopt_long(argc, argv, "o:s:t:W:wh", longopts, NULL)) != -1) {
@@ -205,6 +208,17 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_HOST:
 			host_lookup = false;
+			break;
+		case OPT_BACKEND:
+			if (strcmp(optarg, "capc") == 0) {
+				backend = SC_BACKEND_CAPC;
+			} else if (strcmp(optarg, "libseccomp") == 0) {
+				backend = SC_BACKEND_LIBSECCOMP;
+			} else {
+				fprintf(stderr, "capc: error: --backend %s: unknown BPF generator (capc, libseccomp)\n", optarg);
+				free_strv(target);
+				return 2;
+			}
 			break;
 		case OPT_EMIT:
 			if (strcmp(optarg, "bpf") != 0 && strcmp(optarg, "systemd") != 0 && strcmp(optarg, "oci") != 0 &&
@@ -369,6 +383,7 @@ int main(int argc, char **argv)
 		.target = (const char *const *)target,
 		.generate = !check && !(emit && (strcmp(emit, "cap") == 0 || strcmp(emit, "yaml") == 0)),
 		.host_lookup = host_lookup,
+		.backend = backend,
 	};
 	if (sema_build(unit, &opts, &ir) < 0 || diag_error_count()) {
 		status = 1;

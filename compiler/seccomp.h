@@ -108,12 +108,17 @@ uint32_t sc_decide(const struct sc_filter *f, const char *syscall, const uint64_
  * action equals what would happen anyway. Arch-independent. */
 void sc_check(const struct sc_filter *f);
 
+/* Who writes the BPF program: capc's own generator (seccomp_bpf.c, the
+ * default: an optimal search tree, every unconditional allow cacheable by
+ * the kernel), or libseccomp's (binary tree), kept for comparison. */
+enum sc_backend { SC_BACKEND_CAPC, SC_BACKEND_LIBSECCOMP };
+
 /* Generate the filter for one target arch into *out (malloc'ed).
  * Syscalls that do not exist on the arch: a warning for direct names,
  * silence for group members (as systemd does). Reports through diag and
  * returns -1 on error: a condition libseccomp cannot express, more than
  * CAPBIN_MAX_BPF_INSNS instructions, a libseccomp failure. */
-int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, struct ir_prog *out);
+int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, enum sc_backend be, struct ir_prog *out);
 
 /* A service's stages stack their filters in one process: report (an
  * error at the stage) where, for some arch, the filters so far exceed the

@@ -60,25 +60,13 @@
 #define WORK_MAX 50000000u  /* conjunction operations per syscall: seconds, not minutes */
 #define CHUNK_SIZE 65536
 
-struct ival {
-	uint64_t lo, hi;
-};
-
-/* The values one argument may take: iv (NULL: all) and the mask test. */
-struct argcon {
-	const struct ival *iv; /* sorted, disjoint, not adjacent; never [0, max] */
-	uint32_t niv;
-	uint64_t mask, val;    /* (arg & mask) == val, val within mask; mask 0: none */
-};
-
-struct conj {
-	struct argcon a[SC_NARGS];
-};
+/* The sets themselves (struct sc_ival, sc_argset, sc_conj) are in
+ * seccomp_int.h: the BPF back end reads them (sc_lower_sets). */
 
 /* A union of conjunctions; n == 0 is false. Arrays live in the arena and
  * are never changed once shared. */
 struct dnf {
-	struct conj *v;
+	struct sc_conj *v;
 	size_t n;
 };
 
@@ -198,7 +186,7 @@ static bool last_match(uint64_t hi, uint64_t m, uint64_t v, uint64_t max, uint64
 
 static int ival_cmp(const void *a, const void *b)
 {
-	const struct ival *x = a, *y = b;
+	const struct sc_ival *x = a, *y = b;
 	if (x->lo != y->lo)
 		return x->lo < y->lo ? -1 : 1;
 	if (x->hi != y->hi)
@@ -207,7 +195,7 @@ static int ival_cmp(const void *a, const void *b)
 }
 
 /* Sort and merge overlapping or adjacent ranges in place; returns the count. */
-static uint32_t iv_canon(struct ival *v, uint32_t n)
+static uint32_t iv_canon(struct sc_ival *v, uint32_t n)
 {
 	if (n == 0)
 		return 0;
@@ -224,10 +212,10 @@ static uint32_t iv_canon(struct ival *v, uint32_t n)
 	return w + 1;
 }
 
-static bool iv_intersect(struct lower *L, const struct ival *a, uint32_t na, const struct ival *b, uint32_t nb,
-			 const struct ival **out, uint32_t *nout)
+static bool iv_intersect(struct lower *L, const struct sc_ival *a, uint32_t na, const struct sc_ival *b, uint32_t nb,
+			 const struct sc_ival **out, uint32_t *nout)
 {
-	struct ival *r = ar_alloc(L, ((size_t)na + nb) * sizeof *r);
+	struct sc_ival *r = ar_alloc(L, ((size_t)na + nb) * sizeof *r);
 	if (!r)
 		return false;
 	uint32_t i = 0, j = 0, n = 0;
@@ -235,7 +223,7 @@ static bool iv_intersect(struct lower *L, const struct ival *a, uint32_t na, con
 		uint64_t lo = a[i].lo > b[j].lo ? a[i].lo : b[j].lo;
 		uint64_t hi = a[i].hi < b[j].hi ? a[i].hi : b[j].hi;
 		if (lo <= hi)
-			r[n++] = (struct ival){ lo, hi };
+			r[n++] = (struct sc_ival){ lo, hi };
 		if (a[i].hi < b[j].hi)
 			i++;
 		else
@@ -246,10 +234,10 @@ static bool iv_intersect(struct lower *L, const struct ival *a, uint32_t na, con
 	return true;
 }
 
-static bool iv_complement(struct lower *L, unsigned k, const struct ival *a, uint32_t na, const struct ival **out,
+static bool iv_complement(struct lower *L, unsigned k, const struct sc_ival *a, uint32_t na, const struct sc_ival **out,
 			  uint32_t *nout)
 {
-	struct ival *r = ar_alloc(L, ((size_t)na + 1) * sizeof *r);
+	struct sc_ival *r = ar_alloc(L, ((size_t)na + 1) * sizeof *r);
 	if (!r)
 		return false;
 	uint32_t n = 0;
@@ -257,7 +245,7 @@ static bool iv_complement(struct lower *L, unsigned k, const struct ival *a, uin
 	bool done = false;
 	for (uint32_t i = 0; i < na; i++) {
 		if (a[i].lo > next)
-			r[n++] = (struct ival){ next, a[i].lo - 1 };
+			r[n++] = (struct sc_ival){ next, a[i].lo - 1 };
 		if (a[i].hi >= L->max[k]) {
 			done = true;
 			break;
@@ -265,7 +253,7 @@ static bool iv_complement(struct lower *L, unsigned k, const struct ival *a, uin
 		next = a[i].hi + 1;
 	}
 	if (!done)
-		r[n++] = (struct ival){ next, L->max[k] };
+		r[n++] = (struct sc_ival){ next, L->max[k] };
 	*out = r;
 	*nout = n;
 	return true;
@@ -273,26 +261,26 @@ static bool iv_complement(struct lower *L, unsigned k, const struct ival *a, uin
 
 /* ---------------------------------------------------------------- one argument */
 
-static bool ac_any(const struct argcon *c)
+static bool ac_any(const struct sc_argset *c)
 {
 	return !c->iv && !c->mask;
 }
 
 /* Bring c to its canonical form. Returns 1, 0 when c allows no value, -1
  * on error. */
-static int ac_norm(struct lower *L, unsigned k, struct argcon *c)
+static int ac_norm(struct lower *L, unsigned k, struct sc_argset *c)
 {
 	const uint64_t max = L->max[k];
-	const struct ival full = { 0, max };
+	const struct sc_ival full = { 0, max };
 	if (c->mask) {
 		uint64_t low = ~c->mask & max;
 		if ((low & (low + 1)) == 0) {
 			/* A mask of high bits is a range: (x & ~0xff) == 0x100
 			 * is 0x100..0x1ff. Ranges merge and negate better. */
-			struct ival r = { c->val, c->val | low };
+			struct sc_ival r = { c->val, c->val | low };
 			c->mask = c->val = 0;
 			if (!c->iv) {
-				struct ival *one = ar_alloc(L, sizeof *one);
+				struct sc_ival *one = ar_alloc(L, sizeof *one);
 				if (!one)
 					return -1;
 				*one = r;
@@ -309,9 +297,9 @@ static int ac_norm(struct lower *L, unsigned k, struct argcon *c)
 		/* Shrink every range to its first and last matching value,
 		 * and list the values when there are few: they merge with
 		 * other conjunctions and make the cheapest comparisons. */
-		const struct ival *src = c->iv ? c->iv : &full;
+		const struct sc_ival *src = c->iv ? c->iv : &full;
 		uint32_t ns = c->iv ? c->niv : 1;
-		struct ival *t = ar_alloc(L, ns * sizeof *t);
+		struct sc_ival *t = ar_alloc(L, ns * sizeof *t);
 		if (!t)
 			return -1;
 		uint32_t nt = 0;
@@ -321,7 +309,7 @@ static int ac_norm(struct lower *L, unsigned k, struct argcon *c)
 			if (!first_match(src[i].lo, c->mask, c->val, max, &lo) ||
 			    !last_match(src[i].hi, c->mask, c->val, max, &hi) || lo > hi)
 				continue;
-			t[nt++] = (struct ival){ lo, hi };
+			t[nt++] = (struct sc_ival){ lo, hi };
 			for (uint64_t x = lo; count <= ENUM_MAX;) {
 				count++;
 				if (x == hi || !first_match(x + 1, c->mask, c->val, max, &x) || x > hi)
@@ -331,13 +319,13 @@ static int ac_norm(struct lower *L, unsigned k, struct argcon *c)
 		if (nt == 0)
 			return 0;
 		if (count <= ENUM_MAX) {
-			struct ival *p = ar_alloc(L, count * sizeof *p);
+			struct sc_ival *p = ar_alloc(L, count * sizeof *p);
 			if (!p)
 				return -1;
 			uint32_t np = 0;
 			for (uint32_t i = 0; i < nt; i++) {
 				for (uint64_t x = t[i].lo;;) {
-					p[np++] = (struct ival){ x, x };
+					p[np++] = (struct sc_ival){ x, x };
 					if (x == t[i].hi || !first_match(x + 1, c->mask, c->val, max, &x) || x > t[i].hi)
 						break;
 				}
@@ -357,7 +345,7 @@ static int ac_norm(struct lower *L, unsigned k, struct argcon *c)
 	return 1;
 }
 
-static int ac_and(struct lower *L, unsigned k, const struct argcon *x, const struct argcon *y, struct argcon *out)
+static int ac_and(struct lower *L, unsigned k, const struct sc_argset *x, const struct sc_argset *y, struct sc_argset *out)
 {
 	if (ac_any(x)) {
 		*out = *y;
@@ -389,7 +377,7 @@ static int ac_and(struct lower *L, unsigned k, const struct argcon *x, const str
 }
 
 /* Total order on canonical argument constraints. */
-static int ac_cmp(const struct argcon *x, const struct argcon *y)
+static int ac_cmp(const struct sc_argset *x, const struct sc_argset *y)
 {
 	if (!x->iv != !y->iv)
 		return x->iv ? 1 : -1;
@@ -410,7 +398,7 @@ static int ac_cmp(const struct argcon *x, const struct argcon *y)
 }
 
 /* x's values are all in y's (false when unsure: only used to drop terms). */
-static bool ac_subset(const struct lower *L, unsigned k, const struct argcon *x, const struct argcon *y)
+static bool ac_subset(const struct lower *L, unsigned k, const struct sc_argset *x, const struct sc_argset *y)
 {
 	if (ac_any(y))
 		return true;
@@ -418,8 +406,8 @@ static bool ac_subset(const struct lower *L, unsigned k, const struct argcon *x,
 		return false;
 	if (!y->iv)
 		return true;
-	const struct ival full = { 0, L->max[k] };
-	const struct ival *a = x->iv ? x->iv : &full;
+	const struct sc_ival full = { 0, L->max[k] };
+	const struct sc_ival *a = x->iv ? x->iv : &full;
 	uint32_t na = x->iv ? x->niv : 1;
 	uint32_t j = 0;
 	for (uint32_t i = 0; i < na; i++) {
@@ -433,7 +421,7 @@ static bool ac_subset(const struct lower *L, unsigned k, const struct argcon *x,
 
 /* ---------------------------------------------------------------- conjunctions and their unions */
 
-static bool conj_true(const struct conj *c)
+static bool conj_true(const struct sc_conj *c)
 {
 	for (unsigned k = 0; k < SC_NARGS; k++)
 		if (!ac_any(&c->a[k]))
@@ -441,7 +429,7 @@ static bool conj_true(const struct conj *c)
 	return true;
 }
 
-static int conj_and(struct lower *L, const struct conj *x, const struct conj *y, struct conj *out)
+static int conj_and(struct lower *L, const struct sc_conj *x, const struct sc_conj *y, struct sc_conj *out)
 {
 	for (unsigned k = 0; k < SC_NARGS; k++) {
 		int r = ac_and(L, k, &x->a[k], &y->a[k], &out->a[k]);
@@ -451,7 +439,7 @@ static int conj_and(struct lower *L, const struct conj *x, const struct conj *y,
 	return 1;
 }
 
-static bool conj_subset(const struct lower *L, const struct conj *x, const struct conj *y)
+static bool conj_subset(const struct lower *L, const struct sc_conj *x, const struct sc_conj *y)
 {
 	for (unsigned k = 0; k < SC_NARGS; k++)
 		if (!ac_subset(L, k, &x->a[k], &y->a[k]))
@@ -464,7 +452,7 @@ static bool conj_subset(const struct lower *L, const struct conj *x, const struc
  * their union is one conjunction. *skip == SC_NARGS compares all. */
 static int conj_cmp_except(const void *a, const void *b, void *ctx)
 {
-	const struct conj *x = a, *y = b;
+	const struct sc_conj *x = a, *y = b;
 	unsigned skip = *(const unsigned *)ctx;
 	for (unsigned k = 0; k < SC_NARGS; k++) {
 		int c;
@@ -484,7 +472,7 @@ static int conj_cmp_except(const void *a, const void *b, void *ctx)
 
 static struct dnf dnf_true(struct lower *L)
 {
-	struct dnf d = { ar_alloc(L, sizeof(struct conj)), 1 };
+	struct dnf d = { ar_alloc(L, sizeof(struct sc_conj)), 1 };
 	if (!d.v)
 		d.n = 0;
 	else
@@ -498,7 +486,7 @@ static bool dnf_is_true(const struct dnf *d)
 }
 
 /* The union of v[i..j) on argument k (their other arguments are equal). */
-static bool merge_run(struct lower *L, struct conj *v, size_t i, size_t j, unsigned k, struct conj *out)
+static bool merge_run(struct lower *L, struct sc_conj *v, size_t i, size_t j, unsigned k, struct sc_conj *out)
 {
 	*out = v[i];
 	size_t total = 0;
@@ -514,7 +502,7 @@ static bool merge_run(struct lower *L, struct conj *v, size_t i, size_t j, unsig
 		fail(L, SC_LOWER_COMPLEX);
 		return false;
 	}
-	struct ival *u = ar_alloc(L, total * sizeof *u);
+	struct sc_ival *u = ar_alloc(L, total * sizeof *u);
 	if (!u)
 		return false;
 	size_t n = 0;
@@ -551,7 +539,7 @@ static bool dnf_simplify(struct lower *L, struct dnf *d)
 				size_t j = i + 1;
 				while (j < d->n && conj_cmp_except(&d->v[i], &d->v[j], &k) == 0)
 					j++;
-				struct conj c = d->v[i];
+				struct sc_conj c = d->v[i];
 				if (j > i + 1) {
 					if (!merge_run(L, d->v, i, j, k, &c))
 						return false;
@@ -615,7 +603,7 @@ static bool dnf_and(struct lower *L, struct dnf a, struct dnf b, struct dnf *out
 	}
 	if (!spend(L, a.n * b.n))
 		return false;
-	struct dnf r = { ar_alloc(L, a.n * b.n * sizeof(struct conj)), 0 };
+	struct dnf r = { ar_alloc(L, a.n * b.n * sizeof(struct sc_conj)), 0 };
 	if (!r.v)
 		return false;
 	for (size_t i = 0; i < a.n; i++) {
@@ -644,15 +632,15 @@ static bool atom_dnf(struct lower *L, const struct sc_cmp *cmp, bool neg, struct
 	/* A constant is taken modulo 2^bits: on an int argument -1 is
 	 * 0xffffffff, the value the kernel sees after its cast. */
 	uint64_t max = L->max[cmp->arg], v = cmp->value & max;
-	struct ival r = { 0, max };
+	struct sc_ival r = { 0, max };
 	bool empty = false;
-	struct argcon c = { NULL, 0, 0, 0 };
+	struct sc_argset c = { NULL, 0, 0, 0 };
 	switch (cmp->op) {
 	case SC_EQ:
-		r = (struct ival){ v, v };
+		r = (struct sc_ival){ v, v };
 		break;
 	case SC_NE:
-		r = (struct ival){ v, v };
+		r = (struct sc_ival){ v, v };
 		neg = !neg;
 		break;
 	case SC_LT:
@@ -684,7 +672,7 @@ static bool atom_dnf(struct lower *L, const struct sc_cmp *cmp, bool neg, struct
 		return false;
 	}
 	if (!empty && !c.mask && !(r.lo == 0 && r.hi == max)) {
-		struct ival *one = ar_alloc(L, sizeof *one);
+		struct sc_ival *one = ar_alloc(L, sizeof *one);
 		if (!one)
 			return false;
 		*one = r;
@@ -711,7 +699,7 @@ static bool atom_dnf(struct lower *L, const struct sc_cmp *cmp, bool neg, struct
 	} else if (ac_any(&c)) {
 		d.n = 0;
 	} else if (!c.mask) {
-		struct argcon n = { NULL, 0, 0, 0 };
+		struct sc_argset n = { NULL, 0, 0, 0 };
 		if (!iv_complement(L, cmp->arg, c.iv, c.niv, &n.iv, &n.niv))
 			return false;
 		if (n.niv == 0)
@@ -733,7 +721,7 @@ static bool atom_dnf(struct lower *L, const struct sc_cmp *cmp, bool neg, struct
 			if (!(c.mask & bit))
 				continue;
 			memset(&d.v[d.n], 0, sizeof d.v[d.n]);
-			struct argcon *a = &d.v[d.n].a[cmp->arg];
+			struct sc_argset *a = &d.v[d.n].a[cmp->arg];
 			a->mask = bit;
 			a->val = ~c.val & bit;
 			int ok = ac_norm(L, cmp->arg, a);
@@ -990,7 +978,7 @@ static bool range_alts(struct lower *L, struct alts *a, unsigned arg, uint64_t l
 
 /* The comparisons on one argument of which one must hold; n == 0: none
  * needed. eq_only: == and masked == only (see conj_alts). */
-static bool arg_alts(struct lower *L, unsigned arg, const struct argcon *c, bool eq_only, struct alts *a)
+static bool arg_alts(struct lower *L, unsigned arg, const struct sc_argset *c, bool eq_only, struct alts *a)
 {
 	a->n = 0;
 	if (ac_any(c))
@@ -1008,7 +996,7 @@ static bool arg_alts(struct lower *L, unsigned arg, const struct argcon *c, bool
 
 /* Every argument's alternatives for one conjunction; eq_only[k]: only
  * == and masked == on argument k (see sc_lower). */
-static bool conj_alts(struct lower *L, const struct conj *c, const bool *eq_only, struct alts *alts)
+static bool conj_alts(struct lower *L, const struct sc_conj *c, const bool *eq_only, struct alts *alts)
 {
 	for (unsigned k = 0; k < SC_NARGS; k++)
 		if (!arg_alts(L, k, &c->a[k], eq_only[k], &alts[k]))
@@ -1045,31 +1033,28 @@ static int region_cmp(const void *a, const void *b)
 	return x->action < y->action ? -1 : x->action > y->action;
 }
 
-enum sc_lower_status sc_lower(const struct sc_lin *in, size_t n, uint32_t def, unsigned width,
-			      const unsigned *bits, struct sc_lout *out, size_t *culprit, size_t *count)
+static void lower_init(struct lower *L, unsigned width, const unsigned *bits)
 {
-	struct lower L = { 0 };
+	memset(L, 0, sizeof *L);
 	for (unsigned k = 0; k < SC_NARGS; k++) {
 		unsigned b = bits && bits[k] && bits[k] < width ? bits[k] : width;
-		L.max[k] = b >= 64 ? UINT64_MAX : ((uint64_t)1 << b) - 1;
-		L.narrow[k] = b < width;
+		L->max[k] = b >= 64 ? UINT64_MAX : ((uint64_t)1 << b) - 1;
+		L->narrow[k] = b < width;
 	}
-	struct dnf *pos = NULL, *neg = NULL;
-	bool *have_neg = NULL;
-	struct region *reg = NULL;
+}
+
+/* What each action decides: *reg, sorted by action (in the arena); the
+ * default action's region only with keep_def. false on failure (L->st). */
+static bool regions(struct lower *L, const struct sc_lin *in, size_t n, uint32_t def, bool keep_def,
+		    struct region **regp, size_t *nregp, size_t *culprit)
+{
+	struct dnf *pos = ar_alloc(L, n * sizeof *pos);
+	struct dnf *neg = ar_alloc(L, n * sizeof *neg);
+	bool *have_neg = ar_alloc(L, n * sizeof *have_neg);
+	struct region *reg = ar_alloc(L, n * sizeof *reg);
 	size_t nreg = 0;
-	out->v = NULL;
-	out->n = 0;
-	*culprit = 0;
-	*count = 0;
-	if (n == 0)
-		return SC_LOWER_OK;
-	pos = ar_alloc(&L, n * sizeof *pos);
-	neg = ar_alloc(&L, n * sizeof *neg);
-	have_neg = ar_alloc(&L, n * sizeof *have_neg);
-	reg = ar_alloc(&L, n * sizeof *reg);
 	if (!reg)
-		goto out;
+		return false;
 	memset(have_neg, 0, n * sizeof *have_neg);
 
 	/* Rules before the last one that matches every call never decide. */
@@ -1077,26 +1062,26 @@ enum sc_lower_status sc_lower(const struct sc_lin *in, size_t n, uint32_t def, u
 	while (start > 0) {
 		start--;
 		*culprit = start;
-		if (!cond_dnf(&L, in[start].cond, false, &pos[start]))
-			goto out;
+		if (!cond_dnf(L, in[start].cond, false, &pos[start]))
+			return false;
 		if (dnf_is_true(&pos[start]))
 			break;
 	}
 
 	for (size_t i = start; i < n; i++) {
-		if (in[i].excluded || in[i].action == def)
+		if (in[i].excluded || (in[i].action == def && !keep_def))
 			continue;
 		struct dnf r = pos[i];
 		for (size_t j = i + 1; j < n && r.n; j++) {
 			if (!in[j].excluded && in[j].action == in[i].action)
 				continue;
 			*culprit = j;
-			if (!have_neg[j] && !cond_dnf(&L, in[j].cond, true, &neg[j]))
-				goto out;
+			if (!have_neg[j] && !cond_dnf(L, in[j].cond, true, &neg[j]))
+				return false;
 			have_neg[j] = true;
 			*culprit = i;
-			if (!dnf_and(&L, r, neg[j], &r))
-				goto out;
+			if (!dnf_and(L, r, neg[j], &r))
+				return false;
 		}
 		if (!r.n)
 			continue;
@@ -1109,21 +1094,130 @@ enum sc_lower_status sc_lower(const struct sc_lin *in, size_t n, uint32_t def, u
 		}
 		/* Same action: the union, simplified once more. */
 		if (reg[k].d.n + r.n > PRODUCT_MAX) {
-			fail(&L, SC_LOWER_COMPLEX);
-			goto out;
+			fail(L, SC_LOWER_COMPLEX);
+			return false;
 		}
-		struct dnf u = { ar_alloc(&L, (reg[k].d.n + r.n) * sizeof *u.v), 0 };
+		struct dnf u = { ar_alloc(L, (reg[k].d.n + r.n) * sizeof *u.v), 0 };
 		if (!u.v)
-			goto out;
+			return false;
 		memcpy(u.v, reg[k].d.v, reg[k].d.n * sizeof *u.v);
 		memcpy(u.v + reg[k].d.n, r.v, r.n * sizeof *u.v);
 		u.n = reg[k].d.n + r.n;
-		if (!dnf_simplify(&L, &u))
-			goto out;
+		if (!dnf_simplify(L, &u))
+			return false;
 		reg[k].d = u;
 		reg[k].last_rule = i;
 	}
 	qsort(reg, nreg, sizeof *reg, region_cmp);
+	*regp = reg;
+	*nregp = nreg;
+	return true;
+}
+
+enum sc_lower_status sc_lower_sets(const struct sc_lin *in, size_t n, uint32_t def, unsigned width,
+				   const unsigned *bits, struct sc_sets *out, size_t *culprit)
+{
+	struct lower L;
+	struct region *reg = NULL;
+	size_t nreg = 0;
+	lower_init(&L, width, bits);
+	memset(out, 0, sizeof *out);
+	memcpy(out->max, L.max, sizeof out->max);
+	*culprit = 0;
+	if (n == 0)
+		return SC_LOWER_OK;
+	/* Every call gets an action: a first line `def` for all calls makes
+	 * the default's region explicit, so the back end may test the other
+	 * regions and let the default's (often the most complex) fall out. */
+	struct sc_lin *all = ar_alloc(&L, (n + 1) * sizeof *all);
+	if (!all)
+		goto out;
+	all[0] = (struct sc_lin){ NULL, def, false };
+	memcpy(all + 1, in, n * sizeof *in);
+	if (!regions(&L, all, n + 1, def, true, &reg, &nreg, culprit))
+		goto out;
+	*culprit = *culprit ? *culprit - 1 : 0;
+	/* One block: the regions, their conjunctions, then the ranges. */
+	size_t nconj = 0, niv = 0;
+	for (size_t k = 0; k < nreg; k++) {
+		nconj += reg[k].d.n;
+		for (size_t c = 0; c < reg[k].d.n; c++)
+			for (unsigned a = 0; a < SC_NARGS; a++)
+				niv += reg[k].d.v[c].a[a].niv;
+	}
+	size_t size = nreg * sizeof(struct sc_region) + nconj * sizeof(struct sc_conj) + niv * sizeof(struct sc_ival);
+	char *mem = malloc(size ? size : 1);
+	if (!mem) {
+		fail(&L, SC_LOWER_NOMEM);
+		goto out;
+	}
+	struct sc_region *r = (struct sc_region *)mem;
+	struct sc_conj *cv = (struct sc_conj *)(r + nreg);
+	struct sc_ival *iv = (struct sc_ival *)(cv + nconj);
+	for (size_t k = 0; k < nreg; k++) {
+		r[k] = (struct sc_region){ reg[k].action, cv, reg[k].d.n };
+		for (size_t c = 0; c < reg[k].d.n; c++, cv++) {
+			*cv = reg[k].d.v[c];
+			for (unsigned a = 0; a < SC_NARGS; a++) {
+				if (!cv->a[a].iv)
+					continue;
+				memcpy(iv, cv->a[a].iv, cv->a[a].niv * sizeof *iv);
+				cv->a[a].iv = iv;
+				iv += cv->a[a].niv;
+			}
+		}
+	}
+	out->reg = r;
+	out->nreg = nreg;
+	out->mem = mem;
+out:
+	ar_free(&L);
+	return L.st;
+}
+
+bool sc_sets_constant(const struct sc_sets *s, uint32_t def, uint32_t *action)
+{
+	if (!s || s->nreg == 0) {
+		*action = def;
+		return true;
+	}
+	for (size_t r = 0; r < s->nreg; r++) {
+		for (size_t c = 0; c < s->reg[r].n; c++) {
+			const struct sc_conj *x = &s->reg[r].v[c];
+			bool any = true;
+			for (unsigned k = 0; k < SC_NARGS && any; k++)
+				any = ac_any(&x->a[k]);
+			if (any) {
+				/* regions are disjoint: this one is everything */
+				*action = s->reg[r].action;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+void sc_sets_free(struct sc_sets *s)
+{
+	free(s->mem);
+	memset(s, 0, sizeof *s);
+}
+
+enum sc_lower_status sc_lower(const struct sc_lin *in, size_t n, uint32_t def, unsigned width,
+			      const unsigned *bits, struct sc_lout *out, size_t *culprit, size_t *count)
+{
+	struct lower L;
+	struct region *reg = NULL;
+	size_t nreg = 0;
+	lower_init(&L, width, bits);
+	out->v = NULL;
+	out->n = 0;
+	*culprit = 0;
+	*count = 0;
+	if (n == 0)
+		return SC_LOWER_OK;
+	if (!regions(&L, in, n, def, false, &reg, &nreg, culprit))
+		goto out;
 
 	/* libseccomp 2.5.4 quirk, found by fuzzing its output in the kernel's
 	 * BPF engine: when more than one rule of a syscall compares an

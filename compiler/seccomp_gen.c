@@ -104,7 +104,8 @@ static scmp_filter_ctx make_ctx(uint32_t def, uint32_t token, int *rc)
 struct plan {
 	int nr;          /* on the ABI (pseudo for multiplexed calls): the order */
 	size_t entry;    /* in the index */
-	struct sc_lout rules;
+	struct sc_lout rules; /* libseccomp back end */
+	struct sc_sets sets;  /* capc's back end */
 };
 
 static int plan_cmp(const void *a, const void *b)
@@ -113,6 +114,12 @@ static int plan_cmp(const void *a, const void *b)
 	if (x->nr != y->nr)
 		return x->nr < y->nr ? -1 : 1;
 	return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+static void plan_free(struct plan *p)
+{
+	sc_lout_free(&p->rules);
+	sc_sets_free(&p->sets);
 }
 
 static void action_name(uint32_t a, char *buf, size_t len)
@@ -127,26 +134,46 @@ static void action_name(uint32_t a, char *buf, size_t len)
 	}
 }
 
-/* The rules of one syscall on one ABI, lowered. Returns 0, or -1 after
- * reporting. */
-static int plan_syscall(const struct sc_filter *f, const struct abi_ctx *a, const struct sc_index *ix, size_t k,
-			enum presence pres, struct plan *p)
+/* Does the lowered decision depend on the arguments? */
+static bool plan_conditional(const struct plan *p, enum sc_backend be, uint32_t def)
 {
-	const struct sc_sysent *e = &ix->v[k];
-	bool is_mux = (a->socketcall_nr >= 0 && strcmp(e->name, "socketcall") == 0) ||
-		      (a->ipc_nr >= 0 && strcmp(e->name, "ipc") == 0);
-	enum presence muxed = strcmp(e->name, "socketcall") == 0 ? VIA_SOCKETCALL : VIA_IPC;
-	size_t nexcl = 0;
-	if (is_mux) {
+	uint32_t act;
+	if (be == SC_BACKEND_CAPC)
+		return !sc_sets_constant(&p->sets, def, &act);
+	for (size_t i = 0; i < p->rules.n; i++)
+		if (p->rules.v[i].ncmp)
+			return true;
+	return false;
+}
+
+/* The rules of one syscall on one ABI, lowered for back end `be`. e is
+ * the syscall's index entry, or NULL for a multiplexer (socketcall, ipc)
+ * that no rule names; `name` its name either way. For a multiplexer, the
+ * calls it carries for syscalls that have rules are decided by those
+ * rules: libseccomp adds them itself, so they are only hidden from the
+ * multiplexer's own rules (excluded); capc's back end gets them as the
+ * lines `extra` (arg0 == call, that syscall's action), after all others.
+ * Returns 0, or -1 after reporting. */
+static int plan_syscall(const struct sc_filter *f, const struct abi_ctx *a, const struct sc_index *ix,
+			const struct sc_sysent *e, const char *name, enum presence pres, enum sc_backend be,
+			const struct sc_lin *extra, size_t nextra, struct plan *p)
+{
+	bool is_mux = (a->socketcall_nr >= 0 && strcmp(name, "socketcall") == 0) ||
+		      (a->ipc_nr >= 0 && strcmp(name, "ipc") == 0);
+	enum presence muxed = strcmp(name, "socketcall") == 0 ? VIA_SOCKETCALL : VIA_IPC;
+	size_t nexcl = 0, nrules = e ? e->nrules : 0;
+	if (is_mux && be == SC_BACKEND_LIBSECCOMP) {
 		for (size_t j = 0; j < ix->n; j++) {
 			int call;
 			if (presence_of(a, ix->v[j].name, &call) == muxed)
 				nexcl++;
 		}
 	}
-	struct sc_lin *in = calloc(e->nrules + nexcl + 1, sizeof *in);
+	if (be == SC_BACKEND_CAPC)
+		nexcl = nextra;
+	struct sc_lin *in = calloc(nrules + nexcl + 1, sizeof *in);
 	struct sc_expr *excl = calloc(nexcl + 1, sizeof *excl);
-	size_t *src = calloc(e->nrules + nexcl + 1, sizeof *src);
+	size_t *src = calloc(nrules + nexcl + 1, sizeof *src);
 	if (!in || !excl || !src) {
 		free(in);
 		free(excl);
@@ -155,15 +182,15 @@ static int plan_syscall(const struct sc_filter *f, const struct abi_ctx *a, cons
 		return -1;
 	}
 	size_t n = 0;
-	for (size_t i = 0; i < e->nrules; i++) {
+	for (size_t i = 0; i < nrules; i++) {
 		size_t r = e->rules[i];
 		if (!sc_rule_applies(f, e, r))
 			continue;
 		src[n] = r;
 		in[n++] = (struct sc_lin){ f->rules[r].cond, f->rules[r].action, false };
 	}
-	size_t nlast = n ? src[n - 1] : e->rules[0];
-	if (is_mux) {
+	size_t nlast = n ? src[n - 1] : e ? e->rules[0] : 0;
+	if (is_mux && be == SC_BACKEND_LIBSECCOMP) {
 		/* socketcall(SYS_SOCKET, ...) belongs to socket's rules when the
 		 * filter has any: hide those call numbers from socketcall's own
 		 * rules, after all of them (last match wins). */
@@ -179,34 +206,41 @@ static int plan_syscall(const struct sc_filter *f, const struct abi_ctx *a, cons
 			x++;
 		}
 	}
+	for (size_t x = 0; be == SC_BACKEND_CAPC && x < nextra; x++) {
+		src[n] = nlast;
+		in[n++] = extra[x];
+	}
 	/* What the kernel reads of each argument: x32 runs the x86_64 kernel's
 	 * entry points (their types, at most the 32 bits libseccomp compares
 	 * there); the other 32-bit ABIs have i386's (chown there is chown16). */
 	unsigned bits[SC_NARGS];
 	unsigned table = a->abi->width == 64 || a->abi->role == CAPBIN_ABI_X32 ? 64 : 32;
 	for (unsigned i = 0; i < SC_NARGS; i++)
-		bits[i] = tbl_syscall_arg_bits(e->name, i, table);
+		bits[i] = tbl_syscall_arg_bits(name, i, table);
 	size_t culprit = 0, count = 0;
-	enum sc_lower_status st = sc_lower(in, n, f->default_action, a->abi->width, bits, &p->rules, &culprit, &count);
-	const struct loc *at = n ? &f->rules[src[culprit < n ? culprit : 0]].loc : &f->default_loc;
+	enum sc_lower_status st = be == SC_BACKEND_CAPC
+		? sc_lower_sets(in, n, f->default_action, a->abi->width, bits, &p->sets, &culprit)
+		: sc_lower(in, n, f->default_action, a->abi->width, bits, &p->rules, &culprit, &count);
+	const struct loc *at = n && culprit < n && src[culprit] < f->nrules ? &f->rules[src[culprit]].loc
+			       : n && src[0] < f->nrules ? &f->rules[src[0]].loc : &f->default_loc;
 	int ret = 0;
 	switch (st) {
 	case SC_LOWER_OK:
 		break;
 	case SC_LOWER_TOO_MANY:
 		diag_error(at, "the conditions on '%s' need %zu libseccomp rules on %s, more than the %d allowed per syscall",
-			   e->name, count, a->abi->name, SC_MAX_LRULES_PER_SYSCALL);
+			   name, count, a->abi->name, SC_MAX_LRULES_PER_SYSCALL);
 		diag_note(at, "libseccomp compares each argument once per rule, so a range bounded on both sides is split into blocks, and alternatives on several arguments multiply");
 		ret = -1;
 		break;
 	case SC_LOWER_COMPLEX:
 		diag_error(at, "the conditions on '%s' are too complex to compile for %s (their normal form is too big)",
-			   e->name, a->abi->name);
+			   name, a->abi->name);
 		ret = -1;
 		break;
 	case SC_LOWER_INVALID:
 		diag_error(at, "internal error: malformed condition on '%s' (argument index or operator out of range)",
-			   e->name);
+			   name);
 		ret = -1;
 		break;
 	case SC_LOWER_NOMEM:
@@ -214,37 +248,32 @@ static int plan_syscall(const struct sc_filter *f, const struct abi_ctx *a, cons
 		ret = -1;
 		break;
 	}
-	if (ret == 0 && (pres == VIA_SOCKETCALL || pres == VIA_IPC)) {
-		for (size_t i = 0; i < p->rules.n; i++) {
-			if (p->rules.v[i].ncmp == 0)
-				continue;
-			/* blame the first conditional rule */
-			size_t r = src[0];
-			for (size_t j = 0; j < n; j++) {
-				if (in[j].cond) {
-					r = src[j];
-					break;
-				}
+	if (ret == 0 && (pres == VIA_SOCKETCALL || pres == VIA_IPC) && plan_conditional(p, be, f->default_action)) {
+		/* blame the first conditional rule */
+		size_t r = src[0];
+		for (size_t j = 0; j < n; j++) {
+			if (in[j].cond) {
+				r = src[j];
+				break;
 			}
-			const char *mux = pres == VIA_SOCKETCALL ? "socketcall" : "ipc";
-			diag_error(&f->rules[r].loc,
-				   "on %s, '%s' is also reached through %s(), whose arguments seccomp cannot read: its condition cannot be checked there",
-				   a->abi->name, e->name, mux);
-			if (a->abi->host)
-				diag_note(&f->rules[r].loc, "drop the condition, or leave the %s ABI out of the target",
-					  a->abi->name);
-			else
-				diag_note(&f->rules[r].loc, "drop the condition: a filter for %s cannot restrict the arguments of '%s'",
-					  a->abi->name, e->name);
-			ret = -1;
-			break;
 		}
+		const char *mux = pres == VIA_SOCKETCALL ? "socketcall" : "ipc";
+		diag_error(&f->rules[r].loc,
+			   "on %s, '%s' is also reached through %s(), whose arguments seccomp cannot read: its condition cannot be checked there",
+			   a->abi->name, name, mux);
+		if (a->abi->host)
+			diag_note(&f->rules[r].loc, "drop the condition, or leave the %s ABI out of the target",
+				  a->abi->name);
+		else
+			diag_note(&f->rules[r].loc, "drop the condition: a filter for %s cannot restrict the arguments of '%s'",
+				  a->abi->name, name);
+		ret = -1;
 	}
 	free(in);
 	free(excl);
 	free(src);
 	if (ret < 0)
-		sc_lout_free(&p->rules);
+		plan_free(p);
 	return ret;
 }
 
@@ -268,7 +297,7 @@ static int fill_abi(const struct sc_filter *f, const struct abi_ctx *a, const st
 		struct plan *p = &plans[np];
 		p->entry = k;
 		p->nr = seccomp_syscall_resolve_name_arch(a->abi->token, ix->v[k].name);
-		if (plan_syscall(f, a, ix, k, pres, p) < 0) {
+		if (plan_syscall(f, a, ix, &ix->v[k], ix->v[k].name, pres, SC_BACKEND_LIBSECCOMP, NULL, 0, p) < 0) {
 			ret = -1;
 			continue;
 		}
@@ -298,8 +327,167 @@ static int fill_abi(const struct sc_filter *f, const struct abi_ctx *a, const st
 		}
 	}
 	for (size_t i = 0; i < np; i++)
-		sc_lout_free(&plans[i].rules);
+		plan_free(&plans[i]);
 	free(plans);
+	return ret;
+}
+
+/* The direct number of a multiplexed call on an ABI that also has it as
+ * a syscall of its own (socket is 359 on x86, and socketcall(SYS_SOCKET)),
+ * or -1. libseccomp resolves such a name to its pseudo number and adds
+ * the direct rule itself, without a way to ask for that number; its
+ * number-to-name lookup knows it, so the ABI's numbers are scanned once
+ * (the socket and IPC calls of every ABI with a multiplexer lie in
+ * 0..1023, MIPS o32's in 4000..5023). */
+static int direct_number(const struct sc_abi *abi, const char *name)
+{
+	static uint32_t token;
+	static struct direct {
+		int nr;
+		char *name;
+	} *tbl;
+	static size_t ntbl;
+	if (token != abi->token) {
+		for (size_t i = 0; i < ntbl; i++)
+			free(tbl[i].name);
+		free(tbl);
+		tbl = NULL;
+		ntbl = 0;
+		token = abi->token;
+		static const int from[] = { 0, 4000 };
+		for (size_t r = 0; r < 2; r++) {
+			for (int nr = from[r]; nr < from[r] + 1024; nr++) {
+				char *n = seccomp_syscall_resolve_num_arch(abi->token, nr);
+				if (!n)
+					continue;
+				/* only the names libseccomp multiplexes */
+				int pseudo = seccomp_syscall_resolve_name_arch(abi->token, n);
+				struct direct *t = pseudo < 0 ? realloc(tbl, (ntbl + 1) * sizeof *tbl) : NULL;
+				if (!t) {
+					free(n);
+					continue;
+				}
+				tbl = t;
+				tbl[ntbl++] = (struct direct){ nr, n };
+			}
+		}
+	}
+	for (size_t i = 0; i < ntbl; i++)
+		if (strcmp(tbl[i].name, name) == 0)
+			return tbl[i].nr;
+	return -1;
+}
+
+/* One ABI's calls for capc's back end. */
+struct own_abi {
+	struct plan *plans;
+	size_t np;
+	struct sc_call *calls;
+	size_t nc;
+	struct sc_expr *muxexpr; /* arg0 == call, for the lines below */
+	struct sc_lin *muxline[2]; /* socketcall's, ipc's */
+	size_t nmux[2];
+};
+
+static void own_abi_free(struct own_abi *o)
+{
+	for (size_t i = 0; i < o->np; i++)
+		plan_free(&o->plans[i]);
+	free(o->plans);
+	free(o->calls);
+	free(o->muxexpr);
+	free(o->muxline[0]);
+	free(o->muxline[1]);
+	memset(o, 0, sizeof *o);
+}
+
+static int call_cmp(const void *a, const void *b)
+{
+	const struct sc_call *x = a, *y = b;
+	return x->nr < y->nr ? -1 : x->nr > y->nr;
+}
+
+/* Plan every syscall of ABI a for capc's back end (seccomp_bpf.c): one
+ * decision per syscall number. A socket or IPC call that the ABI
+ * multiplexes is decided at its direct number, if it has one, and inside
+ * socketcall()/ipc() by a line `arg0 == call` with its action after the
+ * multiplexer's own rules, the way libseccomp rewrites it. Returns 0 or -1
+ * after reporting. */
+static int fill_abi_own(const struct sc_filter *f, const struct abi_ctx *a, const struct sc_index *ix, bool *exists,
+			struct own_abi *o)
+{
+	static const char *const muxname[2] = { "socketcall", "ipc" };
+	const int muxnr[2] = { a->socketcall_nr, a->ipc_nr };
+	const struct sc_sysent *muxent[2] = { NULL, NULL };
+	int ret = 0;
+	memset(o, 0, sizeof *o);
+	o->plans = calloc(ix->n + 2, sizeof *o->plans);
+	o->calls = calloc(2 * ix->n + 2, sizeof *o->calls);
+	o->muxexpr = calloc(ix->n + 1, sizeof *o->muxexpr);
+	o->muxline[0] = calloc(ix->n + 1, sizeof *o->muxline[0]);
+	o->muxline[1] = calloc(ix->n + 1, sizeof *o->muxline[1]);
+	if (!o->plans || !o->calls || !o->muxexpr || !o->muxline[0] || !o->muxline[1]) {
+		diag_fatal_noloc("out of memory");
+		return -1;
+	}
+	for (size_t k = 0; k < ix->n; k++) {
+		const struct sc_sysent *e = &ix->v[k];
+		int call;
+		enum presence pres = presence_of(a, e->name, &call);
+		if (pres == ABSENT)
+			continue;
+		exists[k] = true;
+		bool mux = false;
+		for (int m = 0; m < 2; m++) {
+			if (muxnr[m] >= 0 && strcmp(e->name, muxname[m]) == 0) {
+				muxent[m] = e;
+				mux = true;
+			}
+		}
+		if (mux)
+			continue; /* after the calls it carries */
+		struct plan *p = &o->plans[o->np];
+		if (plan_syscall(f, a, ix, e, e->name, pres, SC_BACKEND_CAPC, NULL, 0, p) < 0) {
+			ret = -1;
+			continue;
+		}
+		o->np++;
+		if (pres == DIRECT) {
+			o->calls[o->nc++] = (struct sc_call){ (uint32_t)seccomp_syscall_resolve_name_arch(a->abi->token, e->name),
+							      &p->sets };
+			continue;
+		}
+		uint32_t act = f->default_action;
+		sc_sets_constant(&p->sets, f->default_action, &act); /* constant: plan_syscall checked */
+		int m = pres == VIA_SOCKETCALL ? 0 : 1;
+		struct sc_expr *x = &o->muxexpr[k];
+		x->kind = SE_CMP;
+		x->cmp = (struct sc_cmp){ .arg = 0, .op = SC_EQ, .value = (uint64_t)call };
+		o->muxline[m][o->nmux[m]++] = (struct sc_lin){ x, act, false };
+		int direct = direct_number(a->abi, e->name);
+		if (direct >= 0)
+			o->calls[o->nc++] = (struct sc_call){ (uint32_t)direct, &p->sets };
+	}
+	for (int m = 0; m < 2; m++) {
+		if (muxnr[m] < 0 || (!muxent[m] && !o->nmux[m]))
+			continue;
+		struct plan *p = &o->plans[o->np];
+		if (plan_syscall(f, a, ix, muxent[m], muxname[m], DIRECT, SC_BACKEND_CAPC, o->muxline[m], o->nmux[m], p) <
+		    0) {
+			ret = -1;
+			continue;
+		}
+		o->np++;
+		o->calls[o->nc++] = (struct sc_call){ (uint32_t)muxnr[m], &p->sets };
+	}
+	qsort(o->calls, o->nc, sizeof *o->calls, call_cmp);
+	for (size_t i = 1; i < o->nc && ret == 0; i++) {
+		if (o->calls[i].nr == o->calls[i - 1].nr) {
+			diag_error(&f->default_loc, "internal error: two syscalls with number %u on %s", o->calls[i].nr,
+				   a->abi->name);
+			ret = -1;
+		}
+	}
 	return ret;
 }
 
@@ -374,10 +562,12 @@ static int export_prog(scmp_filter_ctx ctx, const struct ir_arch *arch, const st
 	return 0;
 }
 
-int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, struct ir_prog *out)
+int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, enum sc_backend be, struct ir_prog *out)
 {
 	struct abi_ctx abis[3];
 	scmp_filter_ctx ctx[3] = { NULL, NULL, NULL };
+	struct own_abi own[3];
+	memset(own, 0, sizeof own);
 	struct sc_index ix = { 0 };
 	bool *exists = NULL;
 	int ret = -1;
@@ -429,7 +619,10 @@ int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, struct ir
 	}
 
 	int failed = 0;
-	for (size_t i = 0; i < arch->nscmp; i++) {
+	for (size_t i = 0; i < arch->nscmp && be == SC_BACKEND_CAPC; i++)
+		if (fill_abi_own(f, &abis[i], &ix, exists, &own[i]) < 0)
+			failed = 1;
+	for (size_t i = 0; i < arch->nscmp && be == SC_BACKEND_LIBSECCOMP; i++) {
 		ctx[i] = make_ctx(f->default_action, abis[i].abi->token, &rc);
 		if (!ctx[i]) {
 			char act[64];
@@ -462,6 +655,25 @@ int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, struct ir
 	if (failed)
 		goto out;
 
+	if (be == SC_BACKEND_CAPC) {
+		struct sc_abi_calls calls[3];
+		for (size_t i = 0; i < arch->nscmp; i++)
+			calls[i] = (struct sc_abi_calls){ abis[i].abi, own[i].calls, own[i].nc };
+		if (sc_bpf_generate(calls, arch->nscmp, f->default_action, out, NULL) < 0) {
+			diag_fatal_noloc("out of memory");
+			goto out;
+		}
+		if (out->n > CAPBIN_MAX_BPF_INSNS) {
+			diag_error(&f->default_loc, "the seccomp filter for %s has %zu instructions; the kernel accepts at most %d",
+				   arch_name(arch), out->n, CAPBIN_MAX_BPF_INSNS);
+			free(out->insns);
+			out->insns = NULL;
+			out->n = 0;
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
 	for (size_t i = 1; i < arch->nscmp; i++) {
 		rc = seccomp_merge(ctx[0], ctx[i]);
 		if (rc < 0) {
@@ -473,9 +685,11 @@ int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, struct ir
 	}
 	ret = export_prog(ctx[0], arch, &f->default_loc, out);
 out:
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 3; i++) {
 		if (ctx[i])
 			seccomp_release(ctx[i]);
+		own_abi_free(&own[i]);
+	}
 	free(exists);
 	sc_index_free(&ix);
 	return ret;

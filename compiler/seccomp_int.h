@@ -80,6 +80,24 @@ struct sc_lin {
 	bool excluded;
 };
 
+/* A set of values of one argument, as the lowering computes it: the
+ * argument's low bits (sc_sets.max) lie in iv (NULL: any value) and pass
+ * the mask test. */
+struct sc_ival {
+	uint64_t lo, hi;
+};
+
+struct sc_argset {
+	const struct sc_ival *iv; /* sorted, disjoint, not adjacent; never [0, max] */
+	uint32_t niv;
+	uint64_t mask, val;       /* (arg & mask) == val, val within mask; mask 0: none */
+};
+
+/* Every argument in its set. */
+struct sc_conj {
+	struct sc_argset a[SC_NARGS];
+};
+
 /* One libseccomp rule: every comparison must hold. */
 struct sc_lrule {
 	uint32_t action;
@@ -109,5 +127,58 @@ enum sc_lower_status {
 enum sc_lower_status sc_lower(const struct sc_lin *in, size_t n, uint32_t def, unsigned width,
 			      const unsigned *bits, struct sc_lout *out, size_t *culprit, size_t *count);
 void sc_lout_free(struct sc_lout *out);
+
+/* The same decision as sets, for capc's own BPF back end (seccomp_bpf.c):
+ * per action, the union of conjunctions where it decides; the regions of
+ * different actions are disjoint and cover every call (`def` included,
+ * where no rule decides). No rules at all: no regions (all `def`). max[k] is the largest value of argument k (2^bits - 1):
+ * what the kernel reads of it, and all a test may look at. */
+struct sc_region {
+	uint32_t action;
+	const struct sc_conj *v;
+	size_t n;
+};
+
+struct sc_sets {
+	struct sc_region *reg;
+	size_t nreg;
+	uint64_t max[SC_NARGS];
+	void *mem; /* everything above lives here */
+};
+
+enum sc_lower_status sc_lower_sets(const struct sc_lin *in, size_t n, uint32_t def, unsigned width,
+				   const unsigned *bits, struct sc_sets *out, size_t *culprit);
+void sc_sets_free(struct sc_sets *s);
+/* The action whatever the arguments (*action), or false when the
+ * arguments decide. NULL s: def. */
+bool sc_sets_constant(const struct sc_sets *s, uint32_t def, uint32_t *action);
+
+/* ---------------------------------------------------------------- seccomp_bpf.c */
+
+/* One syscall number's decision on one ABI. */
+struct sc_call {
+	uint32_t nr;                /* as seccomp_data.nr: x32 numbers with their bit */
+	const struct sc_sets *sets; /* NULL or no regions: the default action */
+};
+
+/* An ABI's calls, sorted by number, each number once. */
+struct sc_abi_calls {
+	const struct sc_abi *abi;
+	const struct sc_call *v;
+	size_t n;
+};
+
+/* What the generator measured while building, for the benchmark. */
+struct sc_bpf_stats {
+	size_t const_allow; /* calls allowed whatever the arguments */
+	size_t checked;     /* calls with argument tests */
+	uint64_t tree_cost; /* the search trees' weighted cost (bpf_tree.h) */
+};
+
+/* The filter for a target's ABIs (abis[0] the native one, at most 3),
+ * with `def` for calls no rule decides and kill-process for other ABIs.
+ * Returns 0, or -1 when out of memory. The caller checks the length. */
+int sc_bpf_generate(const struct sc_abi_calls *abis, size_t nabi, uint32_t def, struct ir_prog *out,
+		    struct sc_bpf_stats *st);
 
 #endif /* CAPC_SECCOMP_INT_H */

@@ -2008,7 +2008,7 @@ int sema_build(const struct ast_unit *u, const struct sema_opts *opts, struct ir
 			unsigned e0 = diag_error_count(), w0 = diag_warning_count();
 			bool ok = true;
 			for (size_t a = 0; a < out->narch; a++)
-				ok &= sc_generate(s->filter, &out->arches[a], &s->progs[a]) == 0;
+				ok &= sc_generate(s->filter, &out->arches[a], opts ? opts->backend : SC_BACKEND_CAPC, &s->progs[a]) == 0;
 			quiet[i] = ok && diag_error_count() == e0 && diag_warning_count() == w0;
 		}
 		free(quiet);

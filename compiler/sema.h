@@ -13,12 +13,14 @@
 
 #include "ast.h"
 #include "ir.h"
+#include "seccomp.h"
 
 struct sema_opts {
 	const char *select;         /* --service NAME (a service or session), or NULL */
 	const char *const *target;  /* --target ABI names, NULL-terminated; NULL: policy's 'arch' or native */
 	bool generate;              /* run the seccomp code generator (not for --check of other decls) */
 	bool host_lookup;           /* warn about user/group names this machine does not know */
+	enum sc_backend backend;    /* who writes the BPF (seccomp.h); 0: capc's own */
 	bool after_syntax_error;    /* the parser dropped broken statements: check the rest, skip
 				       errors about what is missing (it may be what was dropped) */
 };

@@ -10,6 +10,7 @@
 # and the blob must be the same bytes when compiled twice.
 # For every policy in tests/golden/errors/:
 #   expected/NAME.err     capc's diagnostics; exit status 1; no output file left.
+# A line "# capc-options: OPTIONS" in a policy adds OPTIONS to its compiles.
 # Run from the source tree root (paths in diagnostics are relative to it).
 set -u
 O=${1:?usage: run.sh BUILD_DIR [--update]}
@@ -44,12 +45,15 @@ compare() { # what expected actual
 for f in policies/examples/*.cap tests/golden/features/*.cap; do
 	[ -f "$f" ] || continue
 	name=$(basename "$f" .cap)
-	if ! capc_ "$f" -o "$tmp/$name.capbin" 2>"$tmp/$name.log"; then
+	opts=$(sed -n 's/^# capc-options: //p' "$f")
+	# shellcheck disable=SC2086 # options are words
+	if ! capc_ $opts "$f" -o "$tmp/$name.capbin" 2>"$tmp/$name.log"; then
 		notok "golden/$name: capc failed"
 		sed 's/^/#   /' "$tmp/$name.log"
 		continue
 	fi
-	capc_ "$f" -o "$tmp/$name.again.capbin" 2>/dev/null
+	# shellcheck disable=SC2086
+	capc_ $opts "$f" -o "$tmp/$name.again.capbin" 2>/dev/null
 	if cmp -s "$tmp/$name.capbin" "$tmp/$name.again.capbin"; then
 		ok "golden/$name: same policy, same bytes"
 	else
@@ -66,7 +70,8 @@ for f in tests/golden/errors/*.cap; do
 	[ -f "$f" ] || continue
 	name=$(basename "$f" .cap)
 	out="$tmp/$name.capbin"
-	capc_ "$f" -o "$out" >"$tmp/$name.stdout" 2>"$tmp/$name.err"
+	# shellcheck disable=SC2046 # options are words
+	capc_ $(sed -n 's/^# capc-options: //p' "$f") "$f" -o "$out" >"$tmp/$name.stdout" 2>"$tmp/$name.err"
 	rc=$?
 	if [ "$rc" -eq 1 ]; then
 		ok "errors/$name: exit status 1"

@@ -1,0 +1,347 @@
+/* bpf_tree.c - optimal search trees over ranges of a 32-bit value.
+ *
+ * A tree node is one conditional jump on the accumulator. `jge K` splits
+ * the ranges i..j into i..k-1 and k..j (K the first value of range k):
+ * the classic optimal alphabetic tree, found by dynamic programming over
+ * intervals of ranges,
+ *
+ *     cost(i, j) = W(i, j) + min over i < k <= j of cost(i, k-1) + cost(k, j),
+ *
+ * cost(i, i) = 0, W the sum of the weights: every value below a node pays
+ * one comparison for it. Knuth's rule (the best k for i..j lies between
+ * the best for i..j-1 and for i+1..j) makes it O(m^2) in time and space.
+ * One more node type pays off often: where three ranges are T, {v}, T (a
+ * single value set apart from two ranges going to the same place, after
+ * merging), `jeq v` separates them with one comparison where two `jge`
+ * would be needed.
+ *
+ * The least weighted cost alone can leave a rarely taken range deep, and
+ * a range whose target runs argument tests adds those. So for up to
+ * HL_MAX ranges the tree is then chosen again under a height limit: the
+ * same recurrence with a budget d, where a range may only sit at depth
+ * <= d - extra (its target's own instructions), layer by layer for
+ * d = 0, 1, ... until a layer's cost is within 5 % of the unlimited
+ * optimum (in instructions per call: the 4 that every call runs besides
+ * the tree count too). The result: the shortest worst path, and the
+ * least mean under it, unless that mean is more than 5 % above the
+ * optimum. On Docker's profile the least height costs 3 % on the mean
+ * and takes 2 off the worst path. Each layer is O(m^3); HL_MAX keeps that
+ * to milliseconds.
+ *
+ * Beyond DP_MAX ranges (far more syscalls than any kernel has) the tables
+ * would be too big, and a weight-balanced split (each node halving the
+ * weight below it) is used instead: at most about two comparisons per
+ * value more than the optimum on average (Mehlhorn).
+ */
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf_tree.h"
+
+#define DP_MAX 1024
+#define HL_MAX 200
+#define HL_LAYERS 64
+#define INF UINT64_MAX
+
+struct layer {
+	uint64_t *cost; /* m x m, [i * m + j], i <= j */
+	uint16_t *root; /* the split k */
+	uint8_t *eq;    /* the jeq shape instead */
+};
+
+struct dp {
+	size_t m;
+	uint32_t *lo;
+	int *tgt;
+	unsigned *extra;
+	uint64_t *pw;   /* prefix sums of the weights, m + 1 */
+	struct layer opt; /* unlimited height (Knuth) */
+	struct layer *hl; /* height-limited, budget 0, 1, ... */
+	size_t nhl;
+};
+
+static uint64_t wsum(const struct dp *d, size_t i, size_t j)
+{
+	return d->pw[j + 1] - d->pw[i];
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > INF - b ? INF : a + b;
+}
+
+static void layer_free(struct layer *l)
+{
+	free(l->cost);
+	free(l->root);
+	free(l->eq);
+	memset(l, 0, sizeof *l);
+}
+
+static bool layer_alloc(struct layer *l, size_t m)
+{
+	l->cost = malloc(m * m * sizeof *l->cost);
+	l->root = malloc(m * m * sizeof *l->root);
+	l->eq = calloc(m * m, 1);
+	return l->cost && l->root && l->eq;
+}
+
+static void dp_free(struct dp *d)
+{
+	free(d->lo);
+	free(d->tgt);
+	free(d->extra);
+	free(d->pw);
+	layer_free(&d->opt);
+	for (size_t i = 0; i < d->nhl; i++)
+		layer_free(&d->hl[i]);
+	free(d->hl);
+	memset(d, 0, sizeof *d);
+}
+
+/* Merge adjacent ranges with one target into d. */
+static bool dp_init(struct dp *d, const struct bt_range *r, size_t n)
+{
+	memset(d, 0, sizeof *d);
+	d->lo = malloc(n * sizeof *d->lo);
+	d->tgt = malloc(n * sizeof *d->tgt);
+	d->extra = malloc(n * sizeof *d->extra);
+	d->pw = malloc((n + 1) * sizeof *d->pw);
+	if (!d->lo || !d->tgt || !d->extra || !d->pw)
+		return false;
+	size_t m = 0;
+	d->pw[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m && d->tgt[m - 1] == r[i].target) {
+			d->pw[m] = sat_add(d->pw[m], r[i].weight);
+			if (r[i].extra > d->extra[m - 1])
+				d->extra[m - 1] = r[i].extra;
+			continue;
+		}
+		d->lo[m] = r[i].lo;
+		d->tgt[m] = r[i].target;
+		d->extra[m] = r[i].extra;
+		d->pw[m + 1] = sat_add(d->pw[m], r[i].weight);
+		m++;
+	}
+	d->m = m;
+	return true;
+}
+
+static bool single(const struct dp *d, size_t i)
+{
+	return i + 1 < d->m && d->lo[i + 1] == d->lo[i] + 1;
+}
+
+/* The jeq shape for i..j: T, {v}, T. */
+static bool eq_shape(const struct dp *d, size_t i, size_t j)
+{
+	return j == i + 2 && d->tgt[i] == d->tgt[j] && single(d, i + 1);
+}
+
+/* Unlimited height, Knuth's rule. */
+static bool solve_opt(struct dp *d)
+{
+	size_t m = d->m;
+	struct layer *L = &d->opt;
+	if (!layer_alloc(L, m))
+		return false;
+	for (size_t i = 0; i < m; i++) {
+		L->cost[i * m + i] = 0;
+		L->root[i * m + i] = (uint16_t)i;
+	}
+	for (size_t len = 2; len <= m; len++) {
+		for (size_t i = 0; i + len <= m; i++) {
+			size_t j = i + len - 1;
+			size_t klo = len == 2 ? j : L->root[i * m + j - 1];
+			size_t khi = len == 2 ? j : L->root[(i + 1) * m + j];
+			if (klo <= i)
+				klo = i + 1;
+			if (khi > j || khi < klo) {
+				/* the rule's premise fails around the jeq shape:
+				 * search the whole interval */
+				klo = i + 1;
+				khi = j;
+			}
+			uint64_t best = INF;
+			size_t bk = klo;
+			for (size_t k = klo; k <= khi; k++) {
+				uint64_t c = sat_add(L->cost[i * m + k - 1], L->cost[k * m + j]);
+				if (c < best) {
+					best = c;
+					bk = k;
+				}
+			}
+			best = sat_add(best, wsum(d, i, j));
+			if (eq_shape(d, i, j) && wsum(d, i, j) < best) {
+				best = wsum(d, i, j);
+				L->eq[i * m + j] = 1;
+			}
+			L->cost[i * m + j] = best;
+			L->root[i * m + j] = (uint16_t)bk;
+		}
+	}
+	return true;
+}
+
+/* Layer b of the height-limited tables from layer b - 1. */
+static bool solve_layer(struct dp *d, size_t b)
+{
+	size_t m = d->m;
+	struct layer *L = &d->hl[b];
+	const struct layer *P = b ? &d->hl[b - 1] : NULL;
+	if (!layer_alloc(L, m))
+		return false;
+	for (size_t i = 0; i < m; i++) {
+		L->cost[i * m + i] = d->extra[i] <= b ? 0 : INF;
+		L->root[i * m + i] = (uint16_t)i;
+	}
+	for (size_t len = 2; len <= m; len++) {
+		for (size_t i = 0; i + len <= m; i++) {
+			size_t j = i + len - 1;
+			uint64_t best = INF;
+			size_t bk = i + 1;
+			for (size_t k = i + 1; P && k <= j; k++) {
+				uint64_t l = P->cost[i * m + k - 1], r = P->cost[k * m + j];
+				if (l == INF || r == INF)
+					continue;
+				uint64_t c = sat_add(l, r);
+				if (c < best) {
+					best = c;
+					bk = k;
+				}
+			}
+			if (best != INF)
+				best = sat_add(best, wsum(d, i, j));
+			if (P && eq_shape(d, i, j) && d->extra[i] < b && d->extra[i + 1] < b && wsum(d, i, j) < best) {
+				best = wsum(d, i, j);
+				L->eq[i * m + j] = 1;
+			}
+			L->cost[i * m + j] = best;
+			L->root[i * m + j] = (uint16_t)bk;
+		}
+	}
+	return true;
+}
+
+/* The longest path (comparisons + extra) of the unlimited tree. */
+static unsigned opt_height(const struct dp *d, size_t i, size_t j)
+{
+	size_t m = d->m;
+	if (i == j)
+		return d->extra[i];
+	if (d->opt.eq[i * m + j]) {
+		unsigned e = d->extra[i] > d->extra[i + 1] ? d->extra[i] : d->extra[i + 1];
+		return e + 1;
+	}
+	size_t k = d->opt.root[i * m + j];
+	unsigned l = opt_height(d, i, k - 1), r = opt_height(d, k, j);
+	return 1 + (l > r ? l : r);
+}
+
+/* Solve; d->nhl > 0 afterwards means: use layer d->nhl - 1. */
+static bool dp_solve(struct dp *d)
+{
+	size_t m = d->m;
+	if (m > DP_MAX)
+		return true; /* balanced split instead */
+	if (!solve_opt(d))
+		return false;
+	if (m > HL_MAX || m < 3)
+		return true;
+	uint64_t opt = d->opt.cost[m - 1];
+	/* within 5 % of the optimum's mean path, counting the instructions
+	 * every path has besides the tree (arch, nr, return: 4) */
+	uint64_t good = sat_add(opt, sat_add(opt, 4 * d->pw[m]) / 20);
+	unsigned h = opt_height(d, 0, m - 1);
+	if (h > HL_LAYERS)
+		return true;
+	d->hl = calloc(h + 1, sizeof *d->hl);
+	if (!d->hl)
+		return false;
+	for (size_t b = 0; b <= h; b++) {
+		d->nhl = b + 1;
+		if (!solve_layer(d, b))
+			return false;
+		if (d->hl[b].cost[m - 1] <= good)
+			return true;
+	}
+	/* cannot happen (layer h holds the unlimited tree): use that one */
+	for (size_t i = 0; i < d->nhl; i++)
+		layer_free(&d->hl[i]);
+	d->nhl = 0;
+	return true;
+}
+
+/* Weight-balanced split of i..j (j > i): the k whose left part i..k-1
+ * comes closest to half the weight. */
+static size_t balanced_split(const struct dp *d, size_t i, size_t j)
+{
+	uint64_t half = d->pw[i] + wsum(d, i, j) / 2;
+	size_t lo = i + 1, hi = j;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->pw[mid] < half)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* lo: first k with pw[k] >= half; k - 1 may be closer */
+	if (lo > i + 1 && half - d->pw[lo - 1] < d->pw[lo] - half)
+		lo--;
+	return lo;
+}
+
+/* Emit i..j from layer b (SIZE_MAX: the unlimited tree, or balanced
+ * splits without tables); *cost accumulates the weighted comparisons. */
+static int emit(struct bpf_asm *a, const struct dp *d, size_t i, size_t j, size_t b, uint64_t *cost)
+{
+	if (i == j)
+		return d->tgt[i];
+	size_t m = d->m;
+	const struct layer *L = b != SIZE_MAX ? &d->hl[b] : d->opt.cost ? &d->opt : NULL;
+	*cost = sat_add(*cost, wsum(d, i, j));
+	if (L && L->eq[i * m + j])
+		return ba_jump(a, BPF_JEQ, d->lo[i + 1], d->tgt[i + 1], d->tgt[i]);
+	size_t k = L ? L->root[i * m + j] : balanced_split(d, i, j);
+	size_t nb = b != SIZE_MAX ? b - 1 : SIZE_MAX;
+	int right = emit(a, d, k, j, nb, cost);
+	int left = emit(a, d, i, k - 1, nb, cost);
+	return ba_jump(a, BPF_JGE, d->lo[k], right, left);
+}
+
+int bt_build(struct bpf_asm *a, const struct bt_range *r, size_t n, uint64_t *cost)
+{
+	struct dp d;
+	uint64_t c = 0;
+	int root = BA_NONE;
+	if (n == 0)
+		return BA_NONE;
+	if (dp_init(&d, r, n) && dp_solve(&d))
+		root = emit(a, &d, 0, d.m - 1, d.nhl ? d.nhl - 1 : SIZE_MAX, &c);
+	dp_free(&d);
+	if (cost)
+		*cost = c;
+	return root;
+}
+
+uint64_t bt_cost(const struct bt_range *r, size_t n)
+{
+	struct bpf_asm scratch;
+	uint64_t c = INF;
+	ba_init(&scratch);
+	struct bt_range *rr = malloc(n * sizeof *rr);
+	if (rr && n) {
+		/* distinct targets, so that merging follows r's targets */
+		memcpy(rr, r, n * sizeof *rr);
+		for (size_t i = 0; i < n; i++)
+			rr[i].target = ba_ret(&scratch, (uint32_t)r[i].target);
+		if (bt_build(&scratch, rr, n, &c) == BA_NONE)
+			c = INF;
+	}
+	free(rr);
+	ba_free(&scratch);
+	return c;
+}
