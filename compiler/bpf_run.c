@@ -189,3 +189,47 @@ bool bpf_run_stack(const struct ir_prog *const *progs, size_t nprogs, const stru
 		*action = 0x7fff0000u; /* no filter: allowed */
 	return true;
 }
+
+/* The kernel's seccomp_is_const_allow() (kernel/seccomp.c, Linux 5.11+):
+ * run with only nr and arch known. It follows word loads of those two,
+ * jumps against constants and `and` with a constant; anything else (an
+ * argument load above all) means "not constant". Only a program that
+ * reaches exactly `ret ALLOW` this way has the syscall marked in the
+ * action cache, after which the kernel does not run the filter for it. */
+bool bpf_const_allow(const struct ir_insn *p, size_t n, uint32_t arch, uint32_t nr)
+{
+	uint32_t A = 0;
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct ir_insn *i = &p[pc];
+		bool t;
+		switch (i->code) {
+		case 0x20: /* ld [k] */
+			if (i->k == 0)
+				A = nr;
+			else if (i->k == 4)
+				A = arch;
+			else
+				return false;
+			break;
+		case 0x06: /* ret #k */
+			return i->k == 0x7fff0000u;
+		case 0x05: /* ja */
+			pc += i->k;
+			break;
+		case 0x15: /* jeq #k */
+		case 0x35: /* jge #k */
+		case 0x25: /* jgt #k */
+		case 0x45: /* jset #k */
+			t = i->code == 0x15 ? A == i->k : i->code == 0x35 ? A >= i->k : i->code == 0x25 ? A > i->k
+											      : (A & i->k) != 0;
+			pc += t ? i->jt : i->jf;
+			break;
+		case 0x54: /* and #k */
+			A &= i->k;
+			break;
+		default:
+			return false;
+		}
+	}
+	return false;
+}

@@ -35,4 +35,10 @@ bool bpf_run(const struct ir_insn *p, size_t n, const struct bpf_input *in, bool
 bool bpf_run_stack(const struct ir_prog *const *progs, size_t nprogs, const struct bpf_input *in,
 		   bool little_endian, uint32_t *action, size_t *decider);
 
+/* Would the kernel's action cache (Linux 5.11+) mark syscall nr of arch
+ * as always allowed by this program, so that it is not run for it? The
+ * kernel's own emulation, instruction for instruction. Byte order does
+ * not matter: only nr and arch are known to it. */
+bool bpf_const_allow(const struct ir_insn *p, size_t n, uint32_t arch, uint32_t nr);
+
 #endif /* CAPC_BPF_RUN_H */

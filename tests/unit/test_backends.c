@@ -162,6 +162,9 @@ struct cmp_state {
 	uint32_t expect[96];
 	size_t nsample, stride, seen;
 	uint32_t native; /* the host's AUDIT_ARCH: the sample is of its calls */
+	/* allowed whatever the arguments, and of those, what the kernel's
+	 * action cache would mark (capc's, libseccomp's program) */
+	size_t uncond, cached_a, cached_b;
 };
 
 static void probe(struct cmp_state *s, const struct bpf_input *in)
@@ -193,10 +196,18 @@ static void probe_nr(struct cmp_state *s, uint32_t arch, uint32_t nr, bool condi
 {
 	static const uint64_t fixed[] = { 0, ~0ull, 0xffffffffull, 1ull << 32 };
 	struct bpf_input in = { .nr = (int32_t)nr, .arch = arch };
+	bool allowed = true;
 	for (size_t f = 0; f < 4; f++) {
 		for (int k = 0; k < 6; k++)
 			in.args[k] = fixed[f];
+		struct bpf_result r;
+		allowed &= bpf_run(s->a->insns, s->a->n, &in, s->le, &r) && r.action == SECCOMP_RET_ALLOW;
 		probe(s, &in);
+	}
+	if (!conditional && allowed && nr < 1200) {
+		s->uncond++;
+		s->cached_a += bpf_const_allow(s->a->insns, s->a->n, arch, nr);
+		s->cached_b += bpf_const_allow(s->b->insns, s->b->n, arch, nr);
 	}
 	if (!conditional)
 		return;
@@ -400,6 +411,8 @@ static void compare_policy(const char *path, const char *const *target)
 			}
 			ok(s.diffs == 0, "%s, point '%s', %s: capc's filter (%zu instructions) and libseccomp's (%zu) decide alike on %zu calls%s",
 			   name, c.stages[i].point, ar->name ? ar->name : "?", s.a->n, s.b->n, s.probes, s.listed);
+			ok(s.cached_a == s.uncond, "%s, point '%s', %s: the kernel's action cache takes %zu of the %zu syscalls allowed whatever their arguments (libseccomp's filter: %zu)",
+			   name, c.stages[i].point, ar->name ? ar->name : "?", s.cached_a, s.uncond, s.cached_b);
 			if (s.nsample) {
 				char why[160] = "";
 				size_t bad = run_real(s.a, s.le, s.sample, s.expect, s.nsample, why, sizeof why);
