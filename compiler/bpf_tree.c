@@ -25,8 +25,7 @@
  * the tree count too). The result: the shortest worst path, and the
  * least mean under it, unless that mean is more than 5 % above the
  * optimum. On Docker's profile the least height costs 3 % on the mean
- * and takes 2 off the worst path. Each layer is O(m^3); HL_MAX keeps that
- * to milliseconds.
+ * and takes 2 off the worst path.
  *
  * Beyond DP_MAX ranges (far more syscalls than any kernel has) the tables
  * would be too big, and a weight-balanced split (each node halving the
@@ -57,10 +56,17 @@ struct dp {
 	int *tgt;
 	unsigned *extra;
 	uint64_t *pw;   /* prefix sums of the weights, m + 1 */
+	double *pk;     /* prefix sums of 2^extra, m + 1: Kraft's inequality */
 	struct layer opt; /* unlimited height (Knuth) */
 	struct layer *hl; /* height-limited, budget 0, 1, ... */
 	size_t nhl;
 };
+
+/* 2^e as a double, e capped at 63 (budgets and extras are far below) */
+static double pow2(size_t e)
+{
+	return (double)((uint64_t)1 << (e < 63 ? e : 63));
+}
 
 static uint64_t wsum(const struct dp *d, size_t i, size_t j)
 {
@@ -94,6 +100,7 @@ static void dp_free(struct dp *d)
 	free(d->tgt);
 	free(d->extra);
 	free(d->pw);
+	free(d->pk);
 	layer_free(&d->opt);
 	for (size_t i = 0; i < d->nhl; i++)
 		layer_free(&d->hl[i]);
@@ -109,7 +116,8 @@ static bool dp_init(struct dp *d, const struct bt_range *r, size_t n)
 	d->tgt = malloc(n * sizeof *d->tgt);
 	d->extra = malloc(n * sizeof *d->extra);
 	d->pw = malloc((n + 1) * sizeof *d->pw);
-	if (!d->lo || !d->tgt || !d->extra || !d->pw)
+	d->pk = malloc((n + 1) * sizeof *d->pk);
+	if (!d->lo || !d->tgt || !d->extra || !d->pw || !d->pk)
 		return false;
 	size_t m = 0;
 	d->pw[0] = 0;
@@ -127,16 +135,19 @@ static bool dp_init(struct dp *d, const struct bt_range *r, size_t n)
 		m++;
 	}
 	d->m = m;
+	d->pk[0] = 0;
+	for (size_t i = 0; i < m; i++)
+		d->pk[i + 1] = d->pk[i] + pow2(d->extra[i]);
 	return true;
 }
 
-static bool single(const struct dp *d, size_t i)
+static inline bool single(const struct dp *d, size_t i)
 {
 	return i + 1 < d->m && d->lo[i + 1] == d->lo[i] + 1;
 }
 
 /* The jeq shape for i..j: T, {v}, T. */
-static bool eq_shape(const struct dp *d, size_t i, size_t j)
+static inline bool eq_shape(const struct dp *d, size_t i, size_t j)
 {
 	return j == i + 2 && d->tgt[i] == d->tgt[j] && single(d, i + 1);
 }
@@ -175,7 +186,7 @@ static bool solve_opt(struct dp *d)
 				}
 			}
 			best = sat_add(best, wsum(d, i, j));
-			if (eq_shape(d, i, j) && wsum(d, i, j) < best) {
+			if (len == 3 && eq_shape(d, i, j) && wsum(d, i, j) < best) {
 				best = wsum(d, i, j);
 				L->eq[i * m + j] = 1;
 			}
@@ -186,7 +197,32 @@ static bool solve_opt(struct dp *d)
 	return true;
 }
 
-/* Layer b of the height-limited tables from layer b - 1. */
+/* The best split of i..j under layer P (the children's budget), k in
+ * klo..khi; *best INF when none is feasible. */
+static inline size_t best_split(const struct dp *d, const struct layer *P, size_t i, size_t j, size_t klo, size_t khi,
+			 uint64_t *best)
+{
+	size_t m = d->m, bk = klo;
+	*best = INF;
+	for (size_t k = klo; k <= khi; k++) {
+		uint64_t l = P->cost[i * m + k - 1], r = P->cost[k * m + j];
+		if (l == INF || r == INF)
+			continue;
+		uint64_t c = sat_add(l, r);
+		if (c < *best) {
+			*best = c;
+			bk = k;
+		}
+	}
+	return bk;
+}
+
+/* Layer b of the height-limited tables from layer b - 1. The split is
+ * searched between the splits of i..j-1 and i+1..j of the same layer
+ * (Knuth's rule, which holds for height-limited trees too: Itai, SIAM J.
+ * Comput. 1976); where that window has no feasible split, which the
+ * per-range budgets can cause, the whole interval is searched. O(m^2)
+ * per layer in practice. */
 static bool solve_layer(struct dp *d, size_t b)
 {
 	size_t m = d->m;
@@ -198,29 +234,36 @@ static bool solve_layer(struct dp *d, size_t b)
 		L->cost[i * m + i] = d->extra[i] <= b ? 0 : INF;
 		L->root[i * m + i] = (uint16_t)i;
 	}
+	const double room = pow2(b);
 	for (size_t len = 2; len <= m; len++) {
 		for (size_t i = 0; i + len <= m; i++) {
 			size_t j = i + len - 1;
 			uint64_t best = INF;
 			size_t bk = i + 1;
-			for (size_t k = i + 1; P && k <= j; k++) {
-				uint64_t l = P->cost[i * m + k - 1], r = P->cost[k * m + j];
-				if (l == INF || r == INF)
-					continue;
-				uint64_t c = sat_add(l, r);
-				if (c < best) {
-					best = c;
-					bk = k;
-				}
+			/* Kraft: ranges at depth <= b - extra need the sum of
+			 * 2^-(b - extra) to be at most 1; where it is not, no
+			 * split can work and none is searched */
+			bool possible = d->pk[j + 1] - d->pk[i] <= room;
+			if (P && possible) {
+				size_t klo = len == 2 ? j : L->root[i * m + j - 1];
+				size_t khi = len == 2 ? j : L->root[(i + 1) * m + j];
+				if (klo <= i)
+					klo = i + 1;
+				if (khi > j || khi < klo)
+					khi = j;
+				bk = best_split(d, P, i, j, klo, khi, &best);
+				if (best == INF && (klo > i + 1 || khi < j))
+					bk = best_split(d, P, i, j, i + 1, j, &best);
 			}
 			if (best != INF)
 				best = sat_add(best, wsum(d, i, j));
-			if (P && eq_shape(d, i, j) && d->extra[i] < b && d->extra[i + 1] < b && wsum(d, i, j) < best) {
+			if (len == 3 && P && eq_shape(d, i, j) && d->extra[i] < b && d->extra[i + 1] < b &&
+			    wsum(d, i, j) < best) {
 				best = wsum(d, i, j);
 				L->eq[i * m + j] = 1;
 			}
 			L->cost[i * m + j] = best;
-			L->root[i * m + j] = (uint16_t)bk;
+			L->root[i * m + j] = (uint16_t)(best == INF ? i + (j - i + 1) / 2 : bk);
 		}
 	}
 	return true;

@@ -204,9 +204,14 @@ static void emit(const struct loc *at, const char *kind, const char *fmt, va_lis
 		show_line(at);
 }
 
+/* A note belongs to the error or warning before it: with that warning
+ * suppressed (-w), its notes are too. */
+static bool notes_muted;
+
 void diag_verror(const struct loc *at, const char *fmt, va_list ap)
 {
 	n_errors++;
+	notes_muted = false;
 	emit(at, "error", fmt, ap);
 }
 
@@ -221,7 +226,8 @@ void diag_error(const struct loc *at, const char *fmt, ...)
 void diag_warning(const struct loc *at, const char *fmt, ...)
 {
 	va_list ap;
-	if (!warnings_on && !werror)
+	notes_muted = !warnings_on && !werror;
+	if (notes_muted)
 		return;
 	va_start(ap, fmt);
 	if (werror) {
@@ -237,6 +243,8 @@ void diag_warning(const struct loc *at, const char *fmt, ...)
 void diag_note(const struct loc *at, const char *fmt, ...)
 {
 	va_list ap;
+	if (notes_muted)
+		return;
 	va_start(ap, fmt);
 	emit(at, "note", fmt, ap);
 	va_end(ap);
@@ -247,6 +255,7 @@ void diag_fatal_noloc(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	n_errors++;
+	notes_muted = false;
 	emit(NULL, "error", fmt, ap);
 	va_end(ap);
 }

@@ -372,20 +372,23 @@ static int arch_tree(struct bpf_asm *a, const struct sc_abi_calls *const *abis, 
 		idx[which]++;
 		uint32_t act;
 		int t;
+		/* Its cost after the tree: the longest path through its
+		 * argument tests, and the shortest one that allows, which
+		 * counts DENIED_SLACK more (allowed calls get the tighter
+		 * height limit). A return costs nothing more. */
+		unsigned worst = 0, to_allow = 0;
 		if (sc_sets_constant(c->sets, def, &act)) {
 			t = ba_ret(a, act);
+			to_allow = allows(act) ? 0 : UINT32_MAX;
 			if (st && act == SC_ACT_ALLOW)
 				st->const_allow++;
 		} else {
 			t = check_node(a, c->sets, sc_audit_arch_le(from->abi->audit_arch));
+			worst = ba_longest(a, t);
+			to_allow = ba_shortest(a, t, allows);
 			if (st)
 				st->checked++;
 		}
-		/* Its cost after the tree: the longest path through its
-		 * argument tests, and the shortest one that allows, which
-		 * counts DENIED_SLACK more (allowed calls get the tighter
-		 * height limit). */
-		unsigned worst = ba_longest(a, t), to_allow = ba_shortest(a, t, allows);
 		unsigned extra = to_allow == UINT32_MAX ? worst : to_allow + DENIED_SLACK;
 		rl_push(&l, c->nr, t, to_allow != UINT32_MAX ? W_MAY_ALLOW : 1);
 		if (!l.oom)

@@ -215,8 +215,7 @@ static int plan_syscall(const struct sc_filter *f, const struct abi_ctx *a, cons
 	 * there); the other 32-bit ABIs have i386's (chown there is chown16). */
 	unsigned bits[SC_NARGS];
 	unsigned table = a->abi->width == 64 || a->abi->role == CAPBIN_ABI_X32 ? 64 : 32;
-	for (unsigned i = 0; i < SC_NARGS; i++)
-		bits[i] = tbl_syscall_arg_bits(name, i, table);
+	tbl_syscall_arg_widths(name, table, bits);
 	size_t culprit = 0, count = 0;
 	enum sc_lower_status st = be == SC_BACKEND_CAPC
 		? sc_lower_sets(in, n, f->default_action, a->abi->width, bits, &p->sets, &culprit)

@@ -210,6 +210,15 @@ unsigned tbl_syscall_arg_bits(const char *syscall, unsigned arg, unsigned abi_bi
 	return w && w->bits[arg] && w->bits[arg] < abi_bits ? w->bits[arg] : abi_bits;
 }
 
+void tbl_syscall_arg_widths(const char *syscall, unsigned abi_bits, unsigned bits[6])
+{
+	const struct tbl_widths *t = abi_bits == 64 ? tbl_data_widths64 : tbl_data_widths32;
+	size_t n = abi_bits == 64 ? tbl_data_nwidths64 : tbl_data_nwidths32;
+	const struct tbl_widths *w = bsearch(syscall, t, n, sizeof *t, cmp_widths);
+	for (unsigned k = 0; k < 6; k++)
+		bits[k] = k < TBL_MAX_ARGS && w && w->bits[k] && w->bits[k] < abi_bits ? w->bits[k] : abi_bits;
+}
+
 /* ------------------------------------------------------------ syscall names */
 
 static char **sys_names;

@@ -51,6 +51,8 @@ const char *tbl_syscall_arg_candidate(void *ctx, size_t i);
  * SYSCALL_DEFINE casts the register to (an int is 32, a umode_t 16).
  * abi_bits for syscalls and arguments the table does not narrow. */
 unsigned tbl_syscall_arg_bits(const char *syscall, unsigned arg, unsigned abi_bits);
+/* The same for all six arguments at once (one lookup). */
+void tbl_syscall_arg_widths(const char *syscall, unsigned abi_bits, unsigned bits[6]);
 
 /* Every syscall name libseccomp knows on any arch (for "did you mean"). */
 const char *tbl_syscall_candidate(void *ctx, size_t i);

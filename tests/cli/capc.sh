@@ -64,6 +64,12 @@ check "-Werror: no output" [ ! -e files.capbin ]
 "$CAPC" -w "$EX/files.cap" -o files.capbin >out 2>&1
 check_eq "-w compiles" 0 $?
 check_eq "-w prints nothing" "" "$(cat out)"
+# a warning's notes go with it (this one has "'read' is decided by this later rule")
+printf 'service n {\n no_new_privs\n seccomp {\n  default errno EPERM\n  allow read\n  deny read\n }\n}\n' >notes.cap
+"$CAPC" notes.cap -o notes.capbin >out 2>&1
+check_contains "a warning with a note" "note: 'read' is decided by this later rule" "$(cat out)"
+"$CAPC" -w notes.cap -o notes.capbin >out 2>&1
+check_eq "-w hides the notes of the warnings it hides" "" "$(cat out)"
 
 # Several declarations: --service picks one, and all are checked.
 cat >multi.cap <<'POL'
