@@ -42,9 +42,9 @@ status=0
 notes=""
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	N_COMP=10 N_START=60 N_RSS=20 SYS_R=5 SYS_N=5000 ENTER_R=40 BLOB_R=5
+	N_COMP=10 N_START=60 N_RSS=20 SYS_R=5 SYS_N=5000 ENTER_R=40 BLOB_R=5 N_INPROC=20 N_SYNTH=3
 else
-	N_COMP=60 N_START=600 N_RSS=100 SYS_R=15 SYS_N=20000 ENTER_R=300 BLOB_R=31
+	N_COMP=60 N_START=600 N_RSS=100 SYS_R=15 SYS_N=20000 ENTER_R=300 BLOB_R=31 N_INPROC=300 N_SYNTH=15
 fi
 
 say() { echo "bench: $*"; }
@@ -63,6 +63,7 @@ have valgrind || need="$need valgrind"
 have strace || need="$need strace"
 have setpriv || need="$need util-linux"
 have capsh || need="$need libcap2-bin"
+have bwrap || need="$need bubblewrap"
 if [ -n "$need" ]; then
 	if [ "$(id -u)" -eq 0 ] && have apt-get; then
 		say "installing:$need"
@@ -79,6 +80,7 @@ ROOT=0
 [ "$(id -u)" -eq 0 ] && ROOT=1
 SETPRIV=$(command -v setpriv || true)
 CAPSH=$(command -v capsh || true)
+BWRAP=$(command -v bwrap || true)
 
 # ---------------------------------------------------------------- build
 ${MAKE:-make} -s -f bench/bench.mk O="$MAKE_O" bench-progs || exit 1
@@ -102,6 +104,16 @@ row() {
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$r" "$g" "$met" >>"$TABLE"
 }
 skiprow() { printf '%s\t-\t%s\t-\t-\t-\tskipped\n' "$1" "$2" >>"$TABLE"; }
+# rowge METRIC CAPC BASELINE BASEVALUE GOAL: higher is better, goal the least acceptable ratio
+rowge() {
+	r=$(ratio "$2" "$4")
+	met=- g=-
+	if [ "$5" != "-" ]; then
+		met=$(awk -v r="$r" -v g="$5" 'BEGIN { print (r != "-" && r + 0 >= g + 0) ? "met" : "NOT MET" }')
+		g=">= $5"
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$r" "$g" "$met" >>"$TABLE"
+}
 # get KEY < lines: the value of KEY=VALUE on the first line that has it
 get() { sed -n "s/.*[ \t]$1=\([^ ]*\).*/\1/p; s/^$1=\([^ ]*\).*/\1/p" | head -1; }
 ms() { awk -v u="$1" 'BEGIN { printf("%.2f", u / 1000) }'; }
@@ -199,10 +211,12 @@ if [ $have_json = 1 ]; then
 	else
 		skiprow "compile .cap: instructions (callgrind)" "valgrind missing"
 	fi
+	row "compile .cap: wall time, median (ms)" "$(ms "$(echo "$c" | get median_us)")" "bar: 5 ms" 5 1.0
 	if [ $json_in = 1 ]; then
 		j=$(grep '^cmd=3 ' "$W/compile.txt")
 		row "compile .json: wall time, median (ms)" "$(ms "$(echo "$j" | get median_us)")" "libseccomp direct" \
 			"$(ms "$(echo "$l" | get median_us)")" 2
+		row "compile .json: wall time, median (ms)" "$(ms "$(echo "$j" | get median_us)")" "bar: 5 ms" 5 1.0
 		row "compile .json: peak RSS (KiB)" "$(echo "$j" | get maxrss_kb)" "libseccomp direct" \
 			"$(echo "$l" | get maxrss_kb)" 1.5
 		if have valgrind; then
@@ -212,6 +226,28 @@ if [ $have_json = 1 ]; then
 	else
 		skiprow "compile .json (capc reading the profile)" "no JSON input yet"
 	fi
+
+	say "   in-process (bench/compilebench: parse, resolve, generate, write the blob; CPU time): $N_INPROC runs"
+	"$B/compilebench" -R "$N_INPROC" -t "$ARCH" "$W/docker.cap" >"$W/inproc.txt" &&
+		"$B/compilebench" -R "$N_INPROC" -t "$ARCH" -b libseccomp "$W/docker.cap" >"$W/inproc-ls.txt" || exit 1
+	sed "s|$W/||; s/^/bench:   capc back end: /" "$W/inproc.txt"
+	sed "s|$W/||; s/^/bench:   libseccomp back end: /" "$W/inproc-ls.txt"
+	ip=$(get median_us <"$W/inproc.txt")
+	row "compile in-process, .cap (us)" "$ip" "bar: 1 ms" 1000 1.0
+	row "compile in-process, .cap (us)" "$ip" "--backend libseccomp" "$(get median_us <"$W/inproc-ls.txt")" -
+	say "   synthetic policies (bench/synth.sh): 10, 100, 1000, 4000 rules, in-process"
+	for n in 10 100 1000 4000; do
+		sh bench/synth.sh $n "$O/capc" >"$W/synth$n.cap" || exit 1
+	done
+	"$B/compilebench" -R "$N_SYNTH" "$W/synth10.cap" "$W/synth100.cap" "$W/synth1000.cap" "$W/synth4000.cap" \
+		>"$W/synth.txt" || exit 1
+	awk -v w="$W/" '{ sub(w, ""); n = $1; gsub(/[^0-9]/, "", n); t = $3; sub("median_us=", "", t);
+		printf("bench:   %-16s %s  %.2f us per rule\n", $1, $3, t / n) }' "$W/synth.txt"
+	s1=$(grep 'synth1000.cap' "$W/synth.txt" | get median_us)
+	s4=$(grep 'synth4000.cap' "$W/synth.txt" | get median_us)
+	# linear growth: 4000 rules cost four times 1000 (per 1000 rules, the same)
+	row "compile in-process, per 1000 rules (us)" "$(awk -v a="$s4" 'BEGIN { printf("%.1f", a / 4) }')" \
+		"at 1000 rules" "$s1" 1.25
 
 	say "   the filters: capc's, libseccomp's default (runc), libseccomp's tree"
 	if ! "$B/bpfcount" "$W/docker.capbin" "$W/linear.bpf" "$W/tree.bpf" >"$W/bpfcount.txt"; then
@@ -223,15 +259,26 @@ if [ $have_json = 1 ]; then
 	cf=$(grep 'docker.capbin ' "$W/bpfcount.txt")
 	lf=$(grep 'linear.bpf ' "$W/bpfcount.txt")
 	tf=$(grep 'tree.bpf ' "$W/bpfcount.txt")
-	row "filter: length (BPF instructions)" "$(echo "$cf" | get len)" "libseccomp, no tree" "$(echo "$lf" | get len)" 1.5
-	row "filter: length (BPF instructions)" "$(echo "$cf" | get len)" "libseccomp tree" "$(echo "$tf" | get len)" -
+	bd=$(grep '^bound ' "$W/bpfcount.txt")
+	row "filter: length (BPF instructions)" "$(echo "$cf" | get len)" "libseccomp tree" "$(echo "$tf" | get len)" 1.0
+	row "filter: length (BPF instructions)" "$(echo "$cf" | get len)" "libseccomp, no tree" "$(echo "$lf" | get len)" -
+	row "filter: executed, mean of allowed syscalls" "$(echo "$cf" | get allow_mean)" "lower bound" \
+		"$(echo "$bd" | get mean)" 1.03
+	row "filter: executed, mean of allowed syscalls" "$(echo "$cf" | get allow_mean)" "libseccomp tree" \
+		"$(echo "$tf" | get allow_mean)" -
 	row "filter: executed, mean of allowed syscalls" "$(echo "$cf" | get allow_mean)" "libseccomp, no tree" \
-		"$(echo "$lf" | get allow_mean)" 0.25
-	cw=$(awk -v a="$(echo "$cf" | get allow_max)" -v b="$(echo "$cf" | get deny_max)" 'BEGIN { print (a + 0 > b + 0 ? a : b) }')
-	lw=$(awk -v a="$(echo "$lf" | get allow_max)" -v b="$(echo "$lf" | get deny_max)" 'BEGIN { print (a + 0 > b + 0 ? a : b) }')
-	tw=$(awk -v a="$(echo "$tf" | get allow_max)" -v b="$(echo "$tf" | get deny_max)" 'BEGIN { print (a + 0 > b + 0 ? a : b) }')
-	row "filter: executed, worst syscall (args 0)" "$cw" "libseccomp, no tree" "$lw" 0.25
-	row "filter: executed, worst syscall (args 0)" "$cw" "libseccomp tree" "$tw" -
+		"$(echo "$lf" | get allow_mean)" -
+	row "filter: executed, max of allowed (args 0)" "$(echo "$cf" | get allow_max)" "bar: 11" 11 1.0
+	row "filter: executed, max of allowed (args 0)" "$(echo "$cf" | get allow_max)" "lower bound" \
+		"$(echo "$bd" | get max)" -
+	row "filter: executed, max of allowed (args 0)" "$(echo "$cf" | get allow_max)" "libseccomp tree" \
+		"$(echo "$tf" | get allow_max)" -
+	row "filter: longest path, any arguments" "$(echo "$cf" | get worst)" "bar: 15" 15 1.0
+	row "filter: longest path, any arguments" "$(echo "$cf" | get worst)" "libseccomp tree" "$(echo "$tf" | get worst)" -
+	rowge "filter: unconditional allows the kernel caches" "$(echo "$cf" | get cached)" "all of them" \
+		"$(echo "$cf" | get uncond)" 1.0
+	rowge "filter: unconditional allows the kernel caches" "$(echo "$tf" | get cached)" "(libseccomp tree)" \
+		"$(echo "$tf" | get uncond)" -
 	cs=$("$B/bpfcount" --path 41 2 "$W/docker.capbin" | get steps)
 	ts=$("$B/bpfcount" --path 41 2 "$W/tree.bpf" | get steps)
 	[ "$ARCH" = x86_64 ] && row "filter: executed, socket(AF_INET)" "$cs" "libseccomp tree" "$ts" -
@@ -246,11 +293,13 @@ if [ $have_json = 1 ] && [ $ROOT = 1 ]; then
 		::: bpf "$W/tree.bpf" >"$W/syscost.txt" || exit 1
 	sed 's/^config=0/none/; s/^config=1/linear/; s/^config=2/capc/; s/^config=3/tree/; s/^/bench:   /' "$W/syscost.txt"
 	sc() { grep "^config=$1 probe=$2 " "$W/syscost.txt" | get median_ns; }
-	row "syscall: getppid (ns; kernel skips filter)" "$(sc 2 getppid)" "no filter" "$(sc 0 getppid)" 1.05
-	row "syscall: socket(AF_INET) allowed (ns)" "$(sc 2 socket_inet)" "libseccomp, no tree" "$(sc 1 socket_inet)" 1.05
-	row "syscall: setns denied by default (ns)" "$(sc 2 setns)" "libseccomp, no tree" "$(sc 1 setns)" 1.05
+	row "syscall: getppid (ns; kernel skips filter)" "$(sc 2 getppid)" "libseccomp tree" "$(sc 3 getppid)" 1.05
+	row "syscall: getppid (ns; kernel skips filter)" "$(sc 2 getppid)" "no filter" "$(sc 0 getppid)" -
+	row "syscall: socket(AF_INET), argument checked (ns)" "$(sc 2 socket_inet)" "libseccomp tree" "$(sc 3 socket_inet)" 1.05
+	row "syscall: socket(AF_INET), argument checked (ns)" "$(sc 2 socket_inet)" "no filter" "$(sc 0 socket_inet)" -
+	row "syscall: setns denied by default (ns)" "$(sc 2 setns)" "libseccomp tree" "$(sc 3 setns)" 1.05
+	row "syscall: personality(~0) allowed (ns)" "$(sc 2 personality)" "libseccomp tree" "$(sc 3 personality)" -
 	row "syscall: personality(~0) allowed (ns)" "$(sc 2 personality)" "libseccomp, no tree" "$(sc 1 personality)" -
-	row "syscall: socket(AF_INET) allowed (ns)" "$(sc 2 socket_inet)" "no filter" "$(sc 0 socket_inet)" -
 elif [ $have_json = 1 ]; then
 	skiprow "syscall cost under the filters" "needs root"
 fi
@@ -309,10 +358,22 @@ if [ $ROOT = 1 ] && id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null
 			"--caps=cap_net_bind_service,cap_setuid,cap_setgid+ep cap_net_bind_service+i" --keep=1 \
 			--groups= --gid=65534 --uid=65534 --addamb=cap_net_bind_service --no-new-privs --shell=/bin/true --
 		i_cs=$k
+		k=$((k + 1))
 	fi
+	# bubblewrap dropping every capability (it does less than the others:
+	# no identity change; it sets up a mount namespace, which they do not)
+	i_bw=""
+	if [ -n "$BWRAP" ]; then
+		set -- "$@" ::: "$BWRAP" --dev-bind / / --cap-drop ALL /bin/true
+		i_bw=$k
+		k=$((k + 1))
+	fi
+	# capload linked statically: what that would save (bench/bench.mk)
+	set -- "$@" ::: "$B/capload-static" "$W/web.capbin" -- /bin/true
+	i_st=$k
 	"$B/forkexec" -n "$N_START" -w 20 -- "$@" >"$W/startup.txt" || exit 1
-	sed "s/^cmd=0/capload/; s/^cmd=1/true/; s/^cmd=${i_sp:-x}/setpriv/; s/^cmd=${i_cs:-x}/capsh/; s/^/bench:   /" \
-		"$W/startup.txt"
+	sed "s/^cmd=0/capload/; s/^cmd=1/true/; s/^cmd=${i_sp:-x}/setpriv/; s/^cmd=${i_cs:-x}/capsh/;
+		s/^cmd=${i_bw:-x}/bwrap/; s/^cmd=$i_st/capload-static/; s/^/bench:   /" "$W/startup.txt"
 	su() { grep "^cmd=$1 " "$W/startup.txt" | get "$2"; }
 	true_us=$(su 1 median_us)
 	true_cpu=$(su 1 cpu_us)
@@ -320,7 +381,12 @@ if [ $ROOT = 1 ] && id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null
 		"$(su "$i_sp" median_us)" 1.10
 	[ -n "$i_cs" ] && row "startup: capload -- true, wall median (us)" "$(su 0 median_us)" "capsh" \
 		"$(su "$i_cs" median_us)" -
-	row "startup: capload -- true, wall median (us)" "$(su 0 median_us)" "/bin/true alone" "$true_us" -
+	row "startup: capload -- true, wall median (us)" "$(su 0 median_us)" "/bin/true alone" "$true_us" 1.3
+	[ -n "$i_bw" ] && row "startup: capload -- true, wall median (us)" "$(su 0 median_us)" "bwrap --cap-drop ALL" \
+		"$(su "$i_bw" median_us)" -
+	row "startup: capload -- true, CPU median (us)" "$(su 0 cpu_us)" "/bin/true alone" "$true_cpu" -
+	row "startup: capload -- true, CPU median (us)" "$(su 0 cpu_us)" "capload linked statically" \
+		"$(su "$i_st" cpu_us)" -
 	[ -n "$i_sp" ] && row "startup: capload -- true, CPU median (us)" "$(su 0 cpu_us)" "setpriv" \
 		"$(su "$i_sp" cpu_us)" 1.10
 	if have valgrind && [ -n "$SETPRIV" ]; then
@@ -360,10 +426,19 @@ else
 	true_us="" true_cpu=""
 fi
 
+# the code a daemon links to apply a policy: libcapr against libseccomp
+# (what it would link to load filters itself)
+text() { size -A "$1" 2>/dev/null | awk '$1 == ".text" { print $2 }'; }
+lsso=$(ldconfig -p 2>/dev/null | awk '/libseccomp\.so\.2 / { print $NF; exit }')
+if [ -n "$lsso" ] && [ -f "$O/libcapr.so.1" ]; then
+	row "memory: runtime library text (bytes)" "$(text "$O/libcapr.so.1")" "libseccomp.so.2" "$(text "$lsso")" -
+fi
 if [ $have_json = 1 ]; then
 	blob=$(wc -c <"$W/docker.capbin")
 	raw=$(($(echo "$cf" | get len) * 8))
-	row "memory: blob size (bytes)" "$blob" "its raw BPF" "$raw" 1.10
+	# the blob's own bytes (header, stage, arch table, checksum) beyond the program
+	row "memory: blob bytes beyond its BPF" "$((blob - raw))" "bar: 512" 512 1.0
+	row "memory: blob size (bytes)" "$blob" "libseccomp tree raw" "$(wc -c <"$W/tree.bpf")" -
 	row "memory: blob size (bytes)" "$blob" "libseccomp linear raw" "$(wc -c <"$W/linear.bpf")" -
 fi
 

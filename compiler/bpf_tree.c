@@ -58,9 +58,16 @@ struct dp {
 	uint64_t *pw;   /* prefix sums of the weights, m + 1 */
 	double *pk;     /* prefix sums of 2^extra, m + 1: Kraft's inequality */
 	struct layer opt; /* unlimited height (Knuth) */
-	struct layer *hl; /* height-limited, budget 0, 1, ... */
+	/* height-limited, budget 0, 1, ...: each layer's splits (HL_EQ: the
+	 * jeq shape); the costs of the last two layers only */
+	uint16_t **hl;
 	size_t nhl;
+	uint64_t *cost_prev, *cost_cur;
+	uint32_t *active; /* intervals i * m + j (j > i) not at their optimum yet */
+	size_t nactive;
 };
+
+#define HL_EQ 0x8000u
 
 /* 2^e as a double, e capped at 63 (budgets and extras are far below) */
 static double pow2(size_t e)
@@ -103,8 +110,11 @@ static void dp_free(struct dp *d)
 	free(d->pk);
 	layer_free(&d->opt);
 	for (size_t i = 0; i < d->nhl; i++)
-		layer_free(&d->hl[i]);
+		free(d->hl[i]);
 	free(d->hl);
+	free(d->cost_prev);
+	free(d->cost_cur);
+	free(d->active);
 	memset(d, 0, sizeof *d);
 }
 
@@ -197,15 +207,15 @@ static bool solve_opt(struct dp *d)
 	return true;
 }
 
-/* The best split of i..j under layer P (the children's budget), k in
- * klo..khi; *best INF when none is feasible. */
-static inline size_t best_split(const struct dp *d, const struct layer *P, size_t i, size_t j, size_t klo, size_t khi,
-			 uint64_t *best)
+/* The best split of i..j under the children's costs P, k in klo..khi;
+ * *best INF when none is feasible. */
+static inline size_t best_split(size_t m, const uint64_t *P, size_t i, size_t j, size_t klo, size_t khi,
+				uint64_t *best)
 {
-	size_t m = d->m, bk = klo;
+	size_t bk = klo;
 	*best = INF;
 	for (size_t k = klo; k <= khi; k++) {
-		uint64_t l = P->cost[i * m + k - 1], r = P->cost[k * m + j];
+		uint64_t l = P[i * m + k - 1], r = P[k * m + j];
 		if (l == INF || r == INF)
 			continue;
 		uint64_t c = sat_add(l, r);
@@ -217,55 +227,70 @@ static inline size_t best_split(const struct dp *d, const struct layer *P, size_
 	return bk;
 }
 
-/* Layer b of the height-limited tables from layer b - 1. The split is
- * searched between the splits of i..j-1 and i+1..j of the same layer
- * (Knuth's rule, which holds for height-limited trees too: Itai, SIAM J.
- * Comput. 1976); where that window has no feasible split, which the
- * per-range budgets can cause, the whole interval is searched. O(m^2)
- * per layer in practice. */
+/* Layer b of the height-limited tables, from layer b - 1 (cost_prev).
+ * The split is searched between the splits of i..j-1 and i+1..j of the
+ * same layer (Knuth's rule, which holds for height-limited trees too:
+ * Itai, SIAM J. Comput. 1976); where that window has no feasible split,
+ * which the per-range budgets can cause, the whole interval is searched.
+ * An interval that reached the unlimited optimum keeps its tree in every
+ * higher layer, so only the others are visited: d->active, in order of
+ * length (a window needs the shorter intervals of the same layer), and
+ * it shrinks as the budget grows. */
 static bool solve_layer(struct dp *d, size_t b)
 {
 	size_t m = d->m;
-	struct layer *L = &d->hl[b];
-	const struct layer *P = b ? &d->hl[b - 1] : NULL;
-	if (!layer_alloc(L, m))
+	uint16_t *R = malloc(m * m * sizeof *R);
+	if (!R)
 		return false;
-	for (size_t i = 0; i < m; i++) {
-		L->cost[i * m + i] = d->extra[i] <= b ? 0 : INF;
-		L->root[i * m + i] = (uint16_t)i;
-	}
+	d->hl[b] = R;
+	uint64_t *C = d->cost_cur;
+	const uint64_t *P = b ? d->cost_prev : NULL;
+	const uint64_t *O = d->opt.cost;
 	const double room = pow2(b);
-	for (size_t len = 2; len <= m; len++) {
-		for (size_t i = 0; i + len <= m; i++) {
-			size_t j = i + len - 1;
-			uint64_t best = INF;
-			size_t bk = i + 1;
-			/* Kraft: ranges at depth <= b - extra need the sum of
-			 * 2^-(b - extra) to be at most 1; where it is not, no
-			 * split can work and none is searched */
-			bool possible = d->pk[j + 1] - d->pk[i] <= room;
-			if (P && possible) {
-				size_t klo = len == 2 ? j : L->root[i * m + j - 1];
-				size_t khi = len == 2 ? j : L->root[(i + 1) * m + j];
-				if (klo <= i)
-					klo = i + 1;
-				if (khi > j || khi < klo)
-					khi = j;
-				bk = best_split(d, P, i, j, klo, khi, &best);
-				if (best == INF && (klo > i + 1 || khi < j))
-					bk = best_split(d, P, i, j, i + 1, j, &best);
-			}
-			if (best != INF)
-				best = sat_add(best, wsum(d, i, j));
-			if (len == 3 && P && eq_shape(d, i, j) && d->extra[i] < b && d->extra[i + 1] < b &&
-			    wsum(d, i, j) < best) {
-				best = wsum(d, i, j);
-				L->eq[i * m + j] = 1;
-			}
-			L->cost[i * m + j] = best;
-			L->root[i * m + j] = (uint16_t)(best == INF ? i + (j - i + 1) / 2 : bk);
-		}
+	if (b) {
+		memcpy(R, d->hl[b - 1], m * m * sizeof *R);
+		memcpy(C, P, m * m * sizeof *C);
+	} else {
+		memset(C, 0xff, m * m * sizeof *C); /* INF: all ones */
+		memset(R, 0, m * m * sizeof *R);
 	}
+	for (size_t i = 0; i < m; i++) {
+		C[i * m + i] = d->extra[i] <= b ? 0 : INF;
+		R[i * m + i] = (uint16_t)i;
+	}
+	size_t keep = 0;
+	for (size_t a = 0; a < d->nactive; a++) {
+		uint32_t cell = d->active[a];
+		size_t i = cell / m, j = cell % m, len = j - i + 1, c = cell;
+		uint64_t best = INF;
+		size_t bk = i + 1;
+		/* Kraft: ranges at depth <= b - extra need the sum of
+		 * 2^-(b - extra) to be at most 1; where it is not, no split
+		 * can work and none is searched */
+		if (P && d->pk[j + 1] - d->pk[i] <= room) {
+			size_t klo = len == 2 ? j : R[i * m + j - 1] & ~HL_EQ;
+			size_t khi = len == 2 ? j : R[(i + 1) * m + j] & ~HL_EQ;
+			if (klo <= i)
+				klo = i + 1;
+			if (khi > j || khi < klo)
+				khi = j;
+			bk = best_split(m, P, i, j, klo, khi, &best);
+			if (best == INF && (klo > i + 1 || khi < j))
+				bk = best_split(m, P, i, j, i + 1, j, &best);
+		}
+		if (best != INF)
+			best = sat_add(best, wsum(d, i, j));
+		unsigned eq = 0;
+		if (len == 3 && P && eq_shape(d, i, j) && d->extra[i] < b && d->extra[i + 1] < b && wsum(d, i, j) < best) {
+			best = wsum(d, i, j);
+			eq = HL_EQ;
+		}
+		C[c] = best;
+		R[c] = (uint16_t)((best == INF ? i + (j - i + 1) / 2 : bk) | eq);
+		if (best != O[c])
+			d->active[keep++] = cell;
+	}
+	d->nactive = keep;
 	return true;
 }
 
@@ -302,18 +327,28 @@ static bool dp_solve(struct dp *d)
 	if (h > HL_LAYERS)
 		return true;
 	d->hl = calloc(h + 1, sizeof *d->hl);
-	if (!d->hl)
+	d->cost_prev = malloc(m * m * sizeof *d->cost_prev);
+	d->cost_cur = malloc(m * m * sizeof *d->cost_cur);
+	d->active = malloc(m * m * sizeof *d->active);
+	if (!d->hl || !d->cost_prev || !d->cost_cur || !d->active)
 		return false;
+	d->nactive = 0;
+	for (size_t len = 2; len <= m; len++)
+		for (size_t i = 0; i + len <= m; i++)
+			d->active[d->nactive++] = (uint32_t)(i * m + i + len - 1);
 	for (size_t b = 0; b <= h; b++) {
 		d->nhl = b + 1;
 		if (!solve_layer(d, b))
 			return false;
-		if (d->hl[b].cost[m - 1] <= good)
+		if (d->cost_cur[m - 1] <= good)
 			return true;
+		uint64_t *t = d->cost_prev;
+		d->cost_prev = d->cost_cur;
+		d->cost_cur = t;
 	}
 	/* cannot happen (layer h holds the unlimited tree): use that one */
 	for (size_t i = 0; i < d->nhl; i++)
-		layer_free(&d->hl[i]);
+		free(d->hl[i]);
 	d->nhl = 0;
 	return true;
 }
@@ -337,18 +372,28 @@ static size_t balanced_split(const struct dp *d, size_t i, size_t j)
 	return lo;
 }
 
-/* Emit i..j from layer b (SIZE_MAX: the unlimited tree, or balanced
- * splits without tables); *cost accumulates the weighted comparisons. */
+/* Emit i..j from height-limited layer b (SIZE_MAX: the unlimited tree,
+ * or balanced splits without tables); *cost accumulates the weighted
+ * comparisons. */
 static int emit(struct bpf_asm *a, const struct dp *d, size_t i, size_t j, size_t b, uint64_t *cost)
 {
 	if (i == j)
 		return d->tgt[i];
-	size_t m = d->m;
-	const struct layer *L = b != SIZE_MAX ? &d->hl[b] : d->opt.cost ? &d->opt : NULL;
+	size_t m = d->m, k;
+	bool eq;
 	*cost = sat_add(*cost, wsum(d, i, j));
-	if (L && L->eq[i * m + j])
+	if (b != SIZE_MAX) {
+		k = d->hl[b][i * m + j] & ~HL_EQ;
+		eq = (d->hl[b][i * m + j] & HL_EQ) != 0;
+	} else if (d->opt.cost) {
+		k = d->opt.root[i * m + j];
+		eq = d->opt.eq[i * m + j];
+	} else {
+		k = balanced_split(d, i, j);
+		eq = false;
+	}
+	if (eq)
 		return ba_jump(a, BPF_JEQ, d->lo[i + 1], d->tgt[i + 1], d->tgt[i]);
-	size_t k = L ? L->root[i * m + j] : balanced_split(d, i, j);
 	size_t nb = b != SIZE_MAX ? b - 1 : SIZE_MAX;
 	int right = emit(a, d, k, j, nb, cost);
 	int left = emit(a, d, i, k - 1, nb, cost);

@@ -249,6 +249,10 @@ void sc_filter_free(struct sc_filter *f)
 	}
 	free(f->rules);
 	free(f->stmts);
+	if (f->index) {
+		sc_index_free(f->index);
+		free(f->index);
+	}
 	free(f);
 }
 
@@ -319,6 +323,28 @@ int sc_index_build(const struct sc_filter *f, struct sc_index *ix)
 	return 0;
 }
 
+const struct sc_index *sc_index_of(const struct sc_filter *f)
+{
+	/* a cache of what the rules say, not a change to them: the one
+	 * place a const filter is written */
+	struct sc_filter *w = (struct sc_filter *)f;
+	if (w->index && w->index_nrules == f->nrules)
+		return w->index;
+	if (w->index) {
+		sc_index_free(w->index);
+		free(w->index);
+		w->index = NULL;
+	}
+	struct sc_index *ix = malloc(sizeof *ix);
+	if (!ix || sc_index_build(f, ix) < 0) {
+		free(ix);
+		return NULL;
+	}
+	w->index = ix;
+	w->index_nrules = f->nrules;
+	return ix;
+}
+
 void sc_index_free(struct sc_index *ix)
 {
 	free(ix->v);
@@ -367,16 +393,16 @@ static bool ev(const struct sc_expr *e, const uint64_t *args, const uint64_t *ma
 uint32_t sc_decide(const struct sc_filter *f, const char *syscall, const uint64_t *args, const unsigned *bits,
 		   size_t *rule)
 {
-	struct sc_index ix;
 	uint64_t max[SC_NARGS];
 	uint32_t action = f->default_action;
 
 	*rule = SIZE_MAX;
 	for (unsigned k = 0; k < SC_NARGS; k++)
 		max[k] = bits[k] >= 64 ? UINT64_MAX : ((uint64_t)1 << bits[k]) - 1;
-	if (sc_index_build(f, &ix) < 0)
+	const struct sc_index *ix = sc_index_of(f);
+	if (!ix)
 		return action;
-	const struct sc_sysent *e = sc_index_find(&ix, syscall);
+	const struct sc_sysent *e = sc_index_find(ix, syscall);
 	for (size_t i = 0; e && i < e->nrules; i++) {
 		size_t r = e->rules[i];
 		if (!sc_rule_applies(f, e, r) || (f->rules[r].cond && !ev(f->rules[r].cond, args, max)))
@@ -384,7 +410,6 @@ uint32_t sc_decide(const struct sc_filter *f, const char *syscall, const uint64_
 		action = f->rules[r].action; /* the last match wins */
 		*rule = r;
 	}
-	sc_index_free(&ix);
 	return action;
 }
 
@@ -426,13 +451,13 @@ static const struct loc *stmt_loc(const struct sc_filter *f, size_t rule)
 
 void sc_check(const struct sc_filter *f)
 {
-	struct sc_index ix;
+	const struct sc_index *ix;
 	if (!f || f->nrules == 0)
 		return;
 	enum dead *why = calloc(f->nrules, sizeof *why);
 	size_t *by = calloc(f->nrules, sizeof *by);
 	size_t *app = malloc(f->nrules * sizeof *app);
-	if (!why || !by || !app || sc_index_build(f, &ix) < 0) {
+	if (!why || !by || !app || !(ix = sc_index_of(f))) {
 		free(why);
 		free(by);
 		free(app);
@@ -440,8 +465,8 @@ void sc_check(const struct sc_filter *f)
 		return;
 	}
 
-	for (size_t k = 0; k < ix.n; k++) {
-		const struct sc_sysent *e = &ix.v[k];
+	for (size_t k = 0; k < ix->n; k++) {
+		const struct sc_sysent *e = &ix->v[k];
 		size_t na = 0, first_direct = 0;
 		bool seen_direct = false;
 		for (size_t i = 0; i < e->nrules; i++) {
@@ -561,7 +586,7 @@ void sc_check(const struct sc_filter *f)
 	}
 	free(start);
 out:
-	sc_index_free(&ix);
+
 	free(why);
 	free(by);
 	free(app);

@@ -75,6 +75,7 @@ struct sc_stmt_info {
 	uint32_t action;
 };
 
+struct sc_index;
 struct sc_filter {
 	uint32_t default_action;
 	struct loc default_loc;
@@ -82,6 +83,10 @@ struct sc_filter {
 	size_t nrules;
 	struct sc_stmt_info *stmts;
 	size_t nstmts;
+	/* which rules decide which syscall, built when first asked
+	 * (sc_index_of in seccomp_int.h), for the rules as they are then */
+	struct sc_index *index;
+	size_t index_nrules;
 };
 
 /* Condition constructors (sema uses them; seccomp.c owns the trees). */

@@ -567,7 +567,7 @@ int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, enum sc_b
 	scmp_filter_ctx ctx[3] = { NULL, NULL, NULL };
 	struct own_abi own[3];
 	memset(own, 0, sizeof own);
-	struct sc_index ix = { 0 };
+	const struct sc_index *ix = NULL;
 	bool *exists = NULL;
 	int ret = -1;
 	out->insns = NULL;
@@ -612,14 +612,14 @@ int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, enum sc_b
 		diag_error(&f->default_loc, "libseccomp refused API level 3: %s", strerror(-rc));
 		return -1;
 	}
-	if (sc_index_build(f, &ix) < 0 || !(exists = calloc(ix.n + 1, sizeof *exists))) {
+	if (!(ix = sc_index_of(f)) || !(exists = calloc(ix->n + 1, sizeof *exists))) {
 		diag_fatal_noloc("out of memory");
 		goto out;
 	}
 
 	int failed = 0;
 	for (size_t i = 0; i < arch->nscmp && be == SC_BACKEND_CAPC; i++)
-		if (fill_abi_own(f, &abis[i], &ix, exists, &own[i]) < 0)
+		if (fill_abi_own(f, &abis[i], ix, exists, &own[i]) < 0)
 			failed = 1;
 	for (size_t i = 0; i < arch->nscmp && be == SC_BACKEND_LIBSECCOMP; i++) {
 		ctx[i] = make_ctx(f->default_action, abis[i].abi->token, &rc);
@@ -630,20 +630,20 @@ int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, enum sc_b
 				   abis[i].abi->name, act, strerror(-rc));
 			goto out;
 		}
-		if (fill_abi(f, &abis[i], &ix, exists, ctx[i]) < 0)
+		if (fill_abi(f, &abis[i], ix, exists, ctx[i]) < 0)
 			failed = 1;
 	}
 
 	/* Direct names that exist on none of the ABIs: in source order, once. */
-	bool *warned = calloc(ix.n + 1, sizeof *warned);
+	bool *warned = calloc(ix->n + 1, sizeof *warned);
 	if (!warned) {
 		diag_fatal_noloc("out of memory");
 		goto out;
 	}
 	for (size_t r = 0; r < f->nrules; r++) {
 		const struct sc_rule *rule = &f->rules[r];
-		const struct sc_sysent *e = rule->group ? NULL : sc_index_find(&ix, rule->syscall);
-		size_t k = e ? (size_t)(e - ix.v) : 0;
+		const struct sc_sysent *e = rule->group ? NULL : sc_index_find(ix, rule->syscall);
+		size_t k = e ? (size_t)(e - ix->v) : 0;
 		if (!e || exists[k] || warned[k])
 			continue;
 		warned[k] = true;
@@ -690,7 +690,6 @@ out:
 		own_abi_free(&own[i]);
 	}
 	free(exists);
-	sc_index_free(&ix);
 	return ret;
 }
 

@@ -43,6 +43,10 @@ struct sc_index {
 };
 
 int sc_index_build(const struct sc_filter *f, struct sc_index *ix);
+/* The filter's index, built once and kept with it (checks, generation for
+ * each arch and every `expect` ask the same question); NULL when out of
+ * memory. Rebuilt if rules were added since. */
+const struct sc_index *sc_index_of(const struct sc_filter *f);
 void sc_index_free(struct sc_index *ix);
 const struct sc_sysent *sc_index_find(const struct sc_index *ix, const char *name);
 /* Does rule r (an index in e->rules' filter) decide e's syscall? */
