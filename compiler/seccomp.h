@@ -10,10 +10,12 @@
  *   - among the rules that apply to a syscall, the last matching one wins
  *     (as in OpenBSD pf); a call no rule matches gets the default action;
  *
- * then rewrites each syscall's rules into pairwise disjoint libseccomp
- * rules (libseccomp leaves overlapping rules with different actions
- * unspecified, and compares each argument once per rule), and lets
- * libseccomp generate the BPF (binary tree on).
+ * then turns each syscall's rules into disjoint regions of argument
+ * values (seccomp_cond.c) and writes the BPF: capc's own generator by
+ * default (seccomp_bpf.c, docs/filters.md), or libseccomp's, fed with
+ * pairwise disjoint libseccomp rules (it leaves overlapping rules with
+ * different actions unspecified, and compares each argument once per
+ * rule).
  */
 #ifndef CAPC_SECCOMP_H
 #define CAPC_SECCOMP_H
@@ -118,10 +120,11 @@ void sc_check(const struct sc_filter *f);
  * the kernel), or libseccomp's (binary tree), kept for comparison. */
 enum sc_backend { SC_BACKEND_CAPC, SC_BACKEND_LIBSECCOMP };
 
-/* Generate the filter for one target arch into *out (malloc'ed).
- * Syscalls that do not exist on the arch: a warning for direct names,
- * silence for group members (as systemd does). Reports through diag and
- * returns -1 on error: a condition libseccomp cannot express, more than
+/* Generate the filter for one target arch into *out (malloc'ed), with
+ * back end `be`. Syscalls that do not exist on the arch: a warning for
+ * direct names, silence for group members (as systemd does). Reports
+ * through diag and returns -1 on error: a condition too big to compile
+ * (or, for libseccomp, to express in its rules), more than
  * CAPBIN_MAX_BPF_INSNS instructions, a libseccomp failure. */
 int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, enum sc_backend be, struct ir_prog *out);
 

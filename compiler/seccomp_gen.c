@@ -1,7 +1,10 @@
-/* seccomp_gen.c - sc_generate: one target's BPF program, through libseccomp.
+/* seccomp_gen.c - sc_generate: one target's BPF program.
  *
- * One libseccomp context per ABI of the target (each gets rules lowered
- * for its own argument width and its own idea of which syscalls exist),
+ * Each ABI of the target gets its syscalls' rules lowered for its own
+ * argument width and its own idea of which syscalls exist (libseccomp's
+ * tables), with the diagnostics both back ends share (plan_syscall).
+ * capc's back end then takes the decisions per syscall number
+ * (fill_abi_own, seccomp_bpf.c). libseccomp's takes one context per ABI,
  * merged into one and exported. libseccomp quirks handled here:
  *
  *   - The API level is fixed (seccomp_api_set) so the output does not

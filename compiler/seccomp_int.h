@@ -4,8 +4,12 @@
  *                   syscall (sc_index), sc_check's warnings
  *   seccomp_arch.c  the architectures and ABIs libseccomp knows
  *   seccomp_cond.c  conditions as sets of argument values, and their
- *                   lowering to pairwise disjoint libseccomp rules
- *   seccomp_gen.c   sc_generate: libseccomp contexts, export, limits
+ *                   lowering to regions (capc's generator) or to pairwise
+ *                   disjoint libseccomp rules
+ *   seccomp_gen.c   sc_generate: each ABI's syscalls planned and lowered,
+ *                   then handed to a back end: libseccomp's (contexts,
+ *                   export) or capc's own
+ *   seccomp_bpf.c   capc's BPF generator (with bpf_tree.c, bpf_asm.c)
  *
  * Nothing outside compiler/seccomp*.c and compiler/bpf_dis.c includes this.
  */

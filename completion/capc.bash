@@ -56,6 +56,10 @@ _capc()
             COMPREPLY=($(compgen -W "bpf systemd oci cap yaml" -- "$cur"))
             return
             ;;
+        --backend)
+            COMPREPLY=($(compgen -W "capc libseccomp" -- "$cur"))
+            return
+            ;;
         --point | --arch)
             return
             ;;
@@ -82,7 +86,7 @@ _capc()
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "-o --output -s --service -t --target --check --dump --ast --emit
-            --point --arch --no-host-lookup -Werror -w -h --help --version" -- "$cur"))
+            --point --arch --no-host-lookup --backend -Werror -w -h --help --version" -- "$cur"))
         return
     fi
     _filedir '@(cap|yaml|yml|json|capbin)'

@@ -43,6 +43,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	check_contains "completion: the command after capload BLOB --" "true" "$(comp 'capload x.capbin -- tru')"
 	check_contains "completion: capc's subcommands" "explain" "$(comp 'capc expl')"
 	check_eq "completion: --emit formats" "bpf " "$(comp 'capc --emit bp')"
+	check_eq "completion: --backend" "libseccomp " "$(comp 'capc --backend lib')"
 	check_contains "completion: capc import options" "--cap-add" "$(comp 'capc import p.json --cap')"
 	check_eq "completion: capability names after --cap-add" "chown,net_bind_service " \
 		"$(PATH="$CAPC_BUILD:$PATH" comp 'capc import p.json --cap-add chown,net_bind_se')"
