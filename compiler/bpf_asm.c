@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bpf_asm.h"
+#include "xalloc.h"
 
 #define JMP_REACH 255u      /* jt and jf are 8 bits */
 #define SIZE_CAP (1u << 24) /* subgraph sizes saturate: only compared */
@@ -43,12 +44,10 @@ static size_t node_hash(const struct ba_node *x)
 	return (size_t)(h ^ (h >> 29));
 }
 
-static bool grow_hash(struct bpf_asm *a)
+static void grow_hash(struct bpf_asm *a)
 {
 	size_t cap = a->hcap ? a->hcap * 2 : 256;
-	int *h = malloc(cap * sizeof *h);
-	if (!h)
-		return false;
+	int *h = xreallocarray(NULL, cap, sizeof *h);
 	for (size_t i = 0; i < cap; i++)
 		h[i] = BA_NONE;
 	for (size_t i = 0; i < a->n; i++) {
@@ -60,15 +59,12 @@ static bool grow_hash(struct bpf_asm *a)
 	free(a->hash);
 	a->hash = h;
 	a->hcap = cap;
-	return true;
 }
 
 static int intern(struct bpf_asm *a, struct ba_node x)
 {
-	if (a->oom)
-		return BA_NONE;
-	if ((a->n + 1) * 2 > a->hcap && !grow_hash(a))
-		goto oom;
+	if ((a->n + 1) * 2 > a->hcap)
+		grow_hash(a);
 	size_t s = node_hash(&x) & (a->hcap - 1);
 	for (; a->hash[s] != BA_NONE; s = (s + 1) & (a->hcap - 1)) {
 		const struct ba_node *y = &a->v[a->hash[s]];
@@ -76,21 +72,12 @@ static int intern(struct bpf_asm *a, struct ba_node x)
 			return a->hash[s];
 	}
 	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 256;
-		struct ba_node *v = realloc(a->v, cap * sizeof *v);
-		if (!v)
-			goto oom;
-		a->v = v;
-		a->cap = cap;
+		a->cap = a->cap ? a->cap * 2 : 256;
+		a->v = xreallocarray(a->v, a->cap, sizeof *a->v);
 	}
-	if (a->n >= (size_t)SIZE_CAP)
-		goto oom;
 	a->v[a->n] = x;
 	a->hash[s] = (int)a->n;
 	return (int)a->n++;
-oom:
-	a->oom = 1;
-	return BA_NONE;
 }
 
 int ba_ret(struct bpf_asm *a, uint32_t action)
@@ -100,22 +87,16 @@ int ba_ret(struct bpf_asm *a, uint32_t action)
 
 int ba_load(struct bpf_asm *a, uint32_t offset, int next)
 {
-	if (next == BA_NONE)
-		return BA_NONE;
 	return intern(a, (struct ba_node){ BPF_LD | BPF_W | BPF_ABS, offset, next, BA_NONE });
 }
 
 int ba_and(struct bpf_asm *a, uint32_t mask, int next)
 {
-	if (next == BA_NONE)
-		return BA_NONE;
 	return intern(a, (struct ba_node){ BPF_ALU | BPF_AND | BPF_K, mask, next, BA_NONE });
 }
 
 int ba_jump(struct bpf_asm *a, uint16_t op, uint32_t k, int jt, int jf)
 {
-	if (jt == BA_NONE || jf == BA_NONE)
-		return BA_NONE;
 	if (jt == jf)
 		return jt;
 	return intern(a, (struct ba_node){ (uint16_t)(BPF_JMP | op | BPF_K), k, jt, jf });
@@ -123,12 +104,8 @@ int ba_jump(struct bpf_asm *a, uint16_t op, uint32_t k, int jt, int jf)
 
 unsigned ba_longest(const struct bpf_asm *a, int x)
 {
-	if (a->oom || x < 0 || (size_t)x >= a->n)
-		return 0;
 	/* nodes only point at older nodes (built bottom-up): one pass up to x */
-	unsigned *len = calloc((size_t)x + 1, sizeof *len);
-	if (!len)
-		return UINT32_MAX;
+	unsigned *len = xcalloc((size_t)x + 1, sizeof *len);
 	for (int i = 0; i <= x; i++) {
 		const struct ba_node *v = &a->v[i];
 		if (BPF_CLASS(v->code) == BPF_RET)
@@ -145,11 +122,7 @@ unsigned ba_longest(const struct bpf_asm *a, int x)
 
 unsigned ba_shortest(const struct bpf_asm *a, int x, bool (*accept)(uint32_t action))
 {
-	if (a->oom || x < 0 || (size_t)x >= a->n)
-		return UINT32_MAX;
-	unsigned *len = calloc((size_t)x + 1, sizeof *len);
-	if (!len)
-		return UINT32_MAX;
+	unsigned *len = xcalloc((size_t)x + 1, sizeof *len);
 	for (int i = 0; i <= x; i++) {
 		const struct ba_node *v = &a->v[i];
 		if (BPF_CLASS(v->code) == BPF_RET) {
@@ -231,20 +204,13 @@ struct writer {
 	size_t n, cap;
 	struct rets *ret;
 	size_t nret, retcap;
-	bool oom;
 };
 
 static size_t put(struct writer *w, struct ir_insn in)
 {
 	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 256;
-		struct ir_insn *v = w->oom ? NULL : realloc(w->rev, cap * sizeof *v);
-		if (!v) {
-			w->oom = true;
-			return 0;
-		}
-		w->rev = v;
-		w->cap = cap;
+		w->cap = w->cap ? w->cap * 2 : 256;
+		w->rev = xreallocarray(w->rev, w->cap, sizeof *w->rev);
 	}
 	w->rev[w->n] = in;
 	return w->n++;
@@ -264,14 +230,8 @@ static size_t put_ret(struct writer *w, uint32_t action)
 	struct rets *r = ret_slot(w, action);
 	if (!r) {
 		if (w->nret == w->retcap) {
-			size_t cap = w->retcap ? w->retcap * 2 : 16;
-			struct rets *v = realloc(w->ret, cap * sizeof *v);
-			if (!v) {
-				w->oom = true;
-				return at;
-			}
-			w->ret = v;
-			w->retcap = cap;
+			w->retcap = w->retcap ? w->retcap * 2 : 16;
+			w->ret = xreallocarray(w->ret, w->retcap, sizeof *w->ret);
 		}
 		r = &w->ret[w->nret++];
 		r->action = action;
@@ -300,21 +260,14 @@ static size_t reach_target(struct writer *w, const struct bpf_asm *a, const size
 	return put(w, (struct ir_insn){ BPF_JMP | BPF_JA, 0, 0, (uint32_t)(w->n - at - 1) });
 }
 
-int ba_layout(const struct bpf_asm *a, int entry, struct ir_prog *out)
+void ba_layout(const struct bpf_asm *a, int entry, struct ir_prog *out)
 {
-	out->insns = NULL;
-	out->n = 0;
-	if (a->oom || entry < 0 || (size_t)entry >= a->n)
-		return -1;
-	uint32_t *sz = calloc(a->n, sizeof *sz);
-	bool *seen = calloc(a->n, sizeof *seen);
-	struct frame *st = calloc(a->n, sizeof *st);
-	int *order = calloc(a->n, sizeof *order);
-	size_t *pos = calloc(a->n, sizeof *pos);
+	uint32_t *sz = xcalloc(a->n, sizeof *sz);
+	bool *seen = xcalloc(a->n, sizeof *seen);
+	struct frame *st = xcalloc(a->n, sizeof *st);
+	int *order = xcalloc(a->n, sizeof *order);
+	size_t *pos = xcalloc(a->n, sizeof *pos);
 	struct writer w = { 0 };
-	int ret = -1;
-	if (!sz || !seen || !st || !order || !pos)
-		goto out;
 
 	/* subgraph sizes (shared parts counted once per path: an estimate) */
 	size_t n = postorder(a, entry, NULL, seen, st, order);
@@ -332,13 +285,12 @@ int ba_layout(const struct bpf_asm *a, int entry, struct ir_prog *out)
 	/* Written from the end: postorder is the reverse of the layout. */
 	if (n == 0)
 		put_ret(&w, a->v[entry].k);
-	for (size_t i = 0; i < n && !w.oom; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct ba_node *x = &a->v[order[i]];
 		if (!is_jump(x)) {
-			/* falls through: its successor must come next */
-			size_t t = is_ret(&a->v[x->jt]) ? SIZE_MAX : pos[x->jt];
-			if (t == SIZE_MAX || t + 1 != w.n)
-				t = reach_target(&w, a, pos, x->jt, 0, 0);
+			/* falls through: its successor must come next (reach 0:
+			 * a copy of a return, or a ja, when it does not) */
+			reach_target(&w, a, pos, x->jt, 0, 0);
 			pos[order[i]] = put(&w, (struct ir_insn){ x->code, 0, 0, x->k });
 			continue;
 		}
@@ -349,16 +301,10 @@ int ba_layout(const struct bpf_asm *a, int entry, struct ir_prog *out)
 		size_t at = w.n;
 		pos[order[i]] = put(&w, (struct ir_insn){ x->code, (uint8_t)(at - tt - 1), (uint8_t)(at - tf - 1), x->k });
 	}
-	if (w.oom)
-		goto out;
-	out->insns = malloc(w.n * sizeof *out->insns);
-	if (!out->insns)
-		goto out;
+	out->insns = xreallocarray(NULL, w.n, sizeof *out->insns);
 	for (size_t i = 0; i < w.n; i++)
 		out->insns[i] = w.rev[w.n - 1 - i];
 	out->n = w.n;
-	ret = 0;
-out:
 	free(sz);
 	free(seen);
 	free(st);
@@ -366,5 +312,4 @@ out:
 	free(pos);
 	free(w.rev);
 	free(w.ret);
-	return ret;
 }

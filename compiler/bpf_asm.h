@@ -31,14 +31,13 @@ struct bpf_asm {
 	size_t n, cap;
 	int *hash;     /* open addressing over v, hcap slots, BA_NONE when empty */
 	size_t hcap;
-	int oom;       /* an allocation failed: every later call returns BA_NONE */
 };
 
 void ba_init(struct bpf_asm *a);
 void ba_free(struct bpf_asm *a);
 
-/* Each returns the node (an existing one if identical), or BA_NONE when
- * out of memory or given BA_NONE. */
+/* Each returns the node (an existing one if identical). Out of memory
+ * ends capc with a message (xalloc.h), as everywhere in the compiler. */
 int ba_ret(struct bpf_asm *a, uint32_t action);
 int ba_load(struct bpf_asm *a, uint32_t offset, int next); /* A = seccomp_data word at offset */
 int ba_and(struct bpf_asm *a, uint32_t mask, int next);   /* A &= mask */
@@ -56,8 +55,8 @@ unsigned ba_longest(const struct bpf_asm *a, int x);
 unsigned ba_shortest(const struct bpf_asm *a, int x, bool (*accept)(uint32_t action));
 
 /* Lay out the program reachable from `entry` into *out (malloc'ed, host
- * byte order). Returns 0, or -1: out of memory (*out empty). The program
- * may be longer than the kernel accepts: the caller checks out->n. */
-int ba_layout(const struct bpf_asm *a, int entry, struct ir_prog *out);
+ * byte order). The program may be longer than the kernel accepts: the
+ * caller checks out->n. */
+void ba_layout(const struct bpf_asm *a, int entry, struct ir_prog *out);
 
 #endif /* CAPC_BPF_ASM_H */

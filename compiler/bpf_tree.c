@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "bpf_tree.h"
+#include "xalloc.h"
 
 #define DP_MAX 1024
 #define HL_MAX 200
@@ -93,12 +94,11 @@ static void layer_free(struct layer *l)
 	memset(l, 0, sizeof *l);
 }
 
-static bool layer_alloc(struct layer *l, size_t m)
+static void layer_alloc(struct layer *l, size_t m)
 {
-	l->cost = malloc(m * m * sizeof *l->cost);
-	l->root = malloc(m * m * sizeof *l->root);
-	l->eq = calloc(m * m, 1);
-	return l->cost && l->root && l->eq;
+	l->cost = xreallocarray(NULL, m * m, sizeof *l->cost);
+	l->root = xreallocarray(NULL, m * m, sizeof *l->root);
+	l->eq = xcalloc(m * m, 1);
 }
 
 static void dp_free(struct dp *d)
@@ -119,16 +119,14 @@ static void dp_free(struct dp *d)
 }
 
 /* Merge adjacent ranges with one target into d. */
-static bool dp_init(struct dp *d, const struct bt_range *r, size_t n)
+static void dp_init(struct dp *d, const struct bt_range *r, size_t n)
 {
 	memset(d, 0, sizeof *d);
-	d->lo = malloc(n * sizeof *d->lo);
-	d->tgt = malloc(n * sizeof *d->tgt);
-	d->extra = malloc(n * sizeof *d->extra);
-	d->pw = malloc((n + 1) * sizeof *d->pw);
-	d->pk = malloc((n + 1) * sizeof *d->pk);
-	if (!d->lo || !d->tgt || !d->extra || !d->pw || !d->pk)
-		return false;
+	d->lo = xreallocarray(NULL, n, sizeof *d->lo);
+	d->tgt = xreallocarray(NULL, n, sizeof *d->tgt);
+	d->extra = xreallocarray(NULL, n, sizeof *d->extra);
+	d->pw = xreallocarray(NULL, n + 1, sizeof *d->pw);
+	d->pk = xreallocarray(NULL, n + 1, sizeof *d->pk);
 	size_t m = 0;
 	d->pw[0] = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -148,7 +146,6 @@ static bool dp_init(struct dp *d, const struct bt_range *r, size_t n)
 	d->pk[0] = 0;
 	for (size_t i = 0; i < m; i++)
 		d->pk[i + 1] = d->pk[i] + pow2(d->extra[i]);
-	return true;
 }
 
 static inline bool single(const struct dp *d, size_t i)
@@ -163,12 +160,11 @@ static inline bool eq_shape(const struct dp *d, size_t i, size_t j)
 }
 
 /* Unlimited height, Knuth's rule. */
-static bool solve_opt(struct dp *d)
+static void solve_opt(struct dp *d)
 {
 	size_t m = d->m;
 	struct layer *L = &d->opt;
-	if (!layer_alloc(L, m))
-		return false;
+	layer_alloc(L, m);
 	for (size_t i = 0; i < m; i++) {
 		L->cost[i * m + i] = 0;
 		L->root[i * m + i] = (uint16_t)i;
@@ -204,8 +200,7 @@ static bool solve_opt(struct dp *d)
 			L->root[i * m + j] = (uint16_t)bk;
 		}
 	}
-	return true;
-}
+	}
 
 /* The best split of i..j under the children's costs P, k in klo..khi;
  * *best INF when none is feasible. */
@@ -236,12 +231,10 @@ static inline size_t best_split(size_t m, const uint64_t *P, size_t i, size_t j,
  * higher layer, so only the others are visited: d->active, in order of
  * length (a window needs the shorter intervals of the same layer), and
  * it shrinks as the budget grows. */
-static bool solve_layer(struct dp *d, size_t b)
+static void solve_layer(struct dp *d, size_t b)
 {
 	size_t m = d->m;
-	uint16_t *R = malloc(m * m * sizeof *R);
-	if (!R)
-		return false;
+	uint16_t *R = xreallocarray(NULL, m * m, sizeof *R);
 	d->hl[b] = R;
 	uint64_t *C = d->cost_cur;
 	const uint64_t *P = b ? d->cost_prev : NULL;
@@ -291,7 +284,6 @@ static bool solve_layer(struct dp *d, size_t b)
 			d->active[keep++] = cell;
 	}
 	d->nactive = keep;
-	return true;
 }
 
 /* The longest path (comparisons + extra) of the unlimited tree. */
@@ -310,38 +302,34 @@ static unsigned opt_height(const struct dp *d, size_t i, size_t j)
 }
 
 /* Solve; d->nhl > 0 afterwards means: use layer d->nhl - 1. */
-static bool dp_solve(struct dp *d)
+static void dp_solve(struct dp *d)
 {
 	size_t m = d->m;
 	if (m > DP_MAX)
-		return true; /* balanced split instead */
-	if (!solve_opt(d))
-		return false;
+		return; /* balanced split instead */
+	solve_opt(d);
 	if (m > HL_MAX || m < 3)
-		return true;
+		return;
 	uint64_t opt = d->opt.cost[m - 1];
 	/* within 5 % of the optimum's mean path, counting the instructions
 	 * every path has besides the tree (arch, nr, return: 4) */
 	uint64_t good = sat_add(opt, sat_add(opt, 4 * d->pw[m]) / 20);
 	unsigned h = opt_height(d, 0, m - 1);
 	if (h > HL_LAYERS)
-		return true;
-	d->hl = calloc(h + 1, sizeof *d->hl);
-	d->cost_prev = malloc(m * m * sizeof *d->cost_prev);
-	d->cost_cur = malloc(m * m * sizeof *d->cost_cur);
-	d->active = malloc(m * m * sizeof *d->active);
-	if (!d->hl || !d->cost_prev || !d->cost_cur || !d->active)
-		return false;
+		return;
+	d->hl = xcalloc(h + 1, sizeof *d->hl);
+	d->cost_prev = xreallocarray(NULL, m * m, sizeof *d->cost_prev);
+	d->cost_cur = xreallocarray(NULL, m * m, sizeof *d->cost_cur);
+	d->active = xreallocarray(NULL, m * m, sizeof *d->active);
 	d->nactive = 0;
 	for (size_t len = 2; len <= m; len++)
 		for (size_t i = 0; i + len <= m; i++)
 			d->active[d->nactive++] = (uint32_t)(i * m + i + len - 1);
 	for (size_t b = 0; b <= h; b++) {
 		d->nhl = b + 1;
-		if (!solve_layer(d, b))
-			return false;
+		solve_layer(d, b);
 		if (d->cost_cur[m - 1] <= good)
-			return true;
+			return;
 		uint64_t *t = d->cost_prev;
 		d->cost_prev = d->cost_cur;
 		d->cost_cur = t;
@@ -350,7 +338,6 @@ static bool dp_solve(struct dp *d)
 	for (size_t i = 0; i < d->nhl; i++)
 		free(d->hl[i]);
 	d->nhl = 0;
-	return true;
 }
 
 /* Weight-balanced split of i..j (j > i): the k whose left part i..k-1
@@ -373,15 +360,13 @@ static size_t balanced_split(const struct dp *d, size_t i, size_t j)
 }
 
 /* Emit i..j from height-limited layer b (SIZE_MAX: the unlimited tree,
- * or balanced splits without tables); *cost accumulates the weighted
- * comparisons. */
-static int emit(struct bpf_asm *a, const struct dp *d, size_t i, size_t j, size_t b, uint64_t *cost)
+ * or balanced splits without tables). */
+static int emit(struct bpf_asm *a, const struct dp *d, size_t i, size_t j, size_t b)
 {
 	if (i == j)
 		return d->tgt[i];
 	size_t m = d->m, k;
 	bool eq;
-	*cost = sat_add(*cost, wsum(d, i, j));
 	if (b != SIZE_MAX) {
 		k = d->hl[b][i * m + j] & ~HL_EQ;
 		eq = (d->hl[b][i * m + j] & HL_EQ) != 0;
@@ -395,41 +380,17 @@ static int emit(struct bpf_asm *a, const struct dp *d, size_t i, size_t j, size_
 	if (eq)
 		return ba_jump(a, BPF_JEQ, d->lo[i + 1], d->tgt[i + 1], d->tgt[i]);
 	size_t nb = b != SIZE_MAX ? b - 1 : SIZE_MAX;
-	int right = emit(a, d, k, j, nb, cost);
-	int left = emit(a, d, i, k - 1, nb, cost);
+	int right = emit(a, d, k, j, nb);
+	int left = emit(a, d, i, k - 1, nb);
 	return ba_jump(a, BPF_JGE, d->lo[k], right, left);
 }
 
-int bt_build(struct bpf_asm *a, const struct bt_range *r, size_t n, uint64_t *cost)
+int bt_build(struct bpf_asm *a, const struct bt_range *r, size_t n)
 {
 	struct dp d;
-	uint64_t c = 0;
-	int root = BA_NONE;
-	if (n == 0)
-		return BA_NONE;
-	if (dp_init(&d, r, n) && dp_solve(&d))
-		root = emit(a, &d, 0, d.m - 1, d.nhl ? d.nhl - 1 : SIZE_MAX, &c);
+	dp_init(&d, r, n);
+	dp_solve(&d);
+	int root = emit(a, &d, 0, d.m - 1, d.nhl ? d.nhl - 1 : SIZE_MAX);
 	dp_free(&d);
-	if (cost)
-		*cost = c;
 	return root;
-}
-
-uint64_t bt_cost(const struct bt_range *r, size_t n)
-{
-	struct bpf_asm scratch;
-	uint64_t c = INF;
-	ba_init(&scratch);
-	struct bt_range *rr = malloc(n * sizeof *rr);
-	if (rr && n) {
-		/* distinct targets, so that merging follows r's targets */
-		memcpy(rr, r, n * sizeof *rr);
-		for (size_t i = 0; i < n; i++)
-			rr[i].target = ba_ret(&scratch, (uint32_t)r[i].target);
-		if (bt_build(&scratch, rr, n, &c) == BA_NONE)
-			c = INF;
-	}
-	free(rr);
-	ba_free(&scratch);
-	return c;
 }

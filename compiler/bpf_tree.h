@@ -22,16 +22,10 @@ struct bt_range {
 
 /* r: n >= 1 ranges, r[0].lo == 0, lo strictly increasing. Adjacent ranges
  * with the same target are merged (weights added). Returns the tree's root
- * node, or BA_NONE when out of memory. *cost (may be NULL): the tree's
- * weighted cost, sum of weight x comparisons. Of the trees within 1 % of
- * the least cost, it is one whose longest path (comparisons + extra) is
- * shortest: see bpf_tree.c. */
-int bt_build(struct bpf_asm *a, const struct bt_range *r, size_t n, uint64_t *cost);
-
-/* The same optimum, without emitting: the least weighted number of
- * comparisons (`jge`/`jgt` splits, and `jeq` where one value is set apart
- * from equal surroundings) that separate the ranges. For the benchmark's
- * report and the tests; UINT64_MAX when out of memory. */
-uint64_t bt_cost(const struct bt_range *r, size_t n);
+ * node. Of the trees within 5 % of the least weighted cost (weight x
+ * comparisons, plus the 4 instructions every call runs besides the tree),
+ * it is one whose longest path (comparisons + extra) is shortest: see
+ * bpf_tree.c. */
+int bt_build(struct bpf_asm *a, const struct bt_range *r, size_t n);
 
 #endif /* CAPC_BPF_TREE_H */

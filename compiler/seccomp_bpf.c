@@ -52,6 +52,7 @@
 #include "bpf_asm.h"
 #include "bpf_tree.h"
 #include "seccomp_int.h"
+#include "xalloc.h"
 
 #define X32_BIT 0x40000000u
 #define W_MAY_ALLOW ((uint64_t)1 << 20) /* a syscall that may be allowed; anything else weighs 1 */
@@ -75,33 +76,28 @@ static bool allows(uint32_t action)
 	return action == SC_ACT_ALLOW || action == SC_ACT_LOG;
 }
 
+/* Appends x to l, a growable array (fields v, n, cap). Out of memory
+ * ends capc with a message (xalloc.h), as everywhere in the compiler. */
+#define PUSH(l, x)                                                                  \
+	do {                                                                        \
+		if ((l)->n == (l)->cap) {                                           \
+			(l)->cap = (l)->cap ? 2 * (l)->cap : 16;                    \
+			(l)->v = xreallocarray((l)->v, (l)->cap, sizeof *(l)->v);   \
+		}                                                                   \
+		(l)->v[(l)->n++] = (x);                                             \
+	} while (0)
+
 /* A growable list of ranges. */
 struct rlist {
 	struct bt_range *v;
 	size_t n, cap;
-	bool oom;
 };
 
 static void rl_push(struct rlist *l, uint32_t lo, int target, uint64_t weight)
 {
-	if (l->oom)
-		return;
-	if (l->n && l->v[l->n - 1].lo == lo) {
-		/* an empty range before this one: replaced */
-		l->v[l->n - 1] = (struct bt_range){ lo, target, weight, 0 };
-		return;
-	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct bt_range *v = realloc(l->v, cap * sizeof *v);
-		if (!v) {
-			l->oom = true;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = (struct bt_range){ lo, target, weight, 0 };
+	if (l->n && l->v[l->n - 1].lo == lo)
+		l->n--; /* an empty range before this one: replaced */
+	PUSH(l, ((struct bt_range){ lo, target, weight, 0 }));
 }
 
 /* ---------------------------------------------------------------- argument tests */
@@ -123,7 +119,7 @@ static int word_set(struct bpf_asm *a, const struct wival *iv, size_t n, int ok,
 	}
 	if (next <= UINT32_MAX)
 		rl_push(&l, (uint32_t)next, no, 1);
-	int root = l.oom ? BA_NONE : bt_build(a, l.v, l.n, NULL);
+	int root = bt_build(a, l.v, l.n);
 	free(l.v);
 	return root;
 }
@@ -151,25 +147,7 @@ static int load_word(struct bpf_asm *a, unsigned k, bool le, bool hi, uint32_t k
 struct wlist {
 	struct wival *v;
 	size_t n, cap;
-	bool oom;
 };
-
-static void wl_push(struct wlist *l, uint32_t lo, uint32_t hi)
-{
-	if (l->oom)
-		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct wival *v = realloc(l->v, cap * sizeof *v);
-		if (!v) {
-			l->oom = true;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = (struct wival){ lo, hi };
-}
 
 /* Pieces of a 64-bit set per high word: whole high words h..h_end, or
  * the low-word range [lo, hi] within high word h. */
@@ -182,28 +160,15 @@ struct piece {
 struct plist {
 	struct piece *v;
 	size_t n, cap;
-	bool oom;
 };
 
 static void pl_push(struct plist *l, struct piece p)
 {
-	if (l->oom)
-		return;
 	if (!p.whole && p.lo == 0 && p.hi == UINT32_MAX) {
 		p.whole = true;
 		p.h_end = p.h;
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct piece *v = realloc(l->v, cap * sizeof *v);
-		if (!v) {
-			l->oom = true;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = p;
+	PUSH(l, p);
 }
 
 /* Argument k (the kernel reads its bits under max) in the ranges iv. */
@@ -213,8 +178,8 @@ static int arg_ranges(struct bpf_asm *a, unsigned k, bool le, uint64_t max, cons
 	struct wlist w = { 0 };
 	if (max <= UINT32_MAX) {
 		for (size_t i = 0; i < n; i++)
-			wl_push(&w, (uint32_t)iv[i].lo, (uint32_t)iv[i].hi);
-		int t = w.oom ? BA_NONE : word_set(a, w.v, w.n, ok, no);
+			PUSH(&w, ((struct wival){ (uint32_t)iv[i].lo, (uint32_t)iv[i].hi }));
+		int t = word_set(a, w.v, w.n, ok, no);
 		free(w.v);
 		return load_word(a, k, le, false, (uint32_t)max, t);
 	}
@@ -235,7 +200,7 @@ static int arg_ranges(struct bpf_asm *a, unsigned k, bool le, uint64_t max, cons
 	}
 	struct rlist hi = { 0 };
 	uint64_t next = 0; /* the first high word not yet placed */
-	for (size_t j = 0; j < p.n && !p.oom;) {
+	for (size_t j = 0; j < p.n;) {
 		const struct piece *x = &p.v[j];
 		if (x->h > next)
 			rl_push(&hi, (uint32_t)next, no, 1);
@@ -248,14 +213,14 @@ static int arg_ranges(struct bpf_asm *a, unsigned k, bool le, uint64_t max, cons
 		uint32_t h = x->h;
 		w.n = 0;
 		for (; j < p.n && !p.v[j].whole && p.v[j].h == h; j++)
-			wl_push(&w, p.v[j].lo, p.v[j].hi);
-		int t = w.oom ? BA_NONE : word_set(a, w.v, w.n, ok, no);
+			PUSH(&w, ((struct wival){ p.v[j].lo, p.v[j].hi }));
+		int t = word_set(a, w.v, w.n, ok, no);
 		rl_push(&hi, h, load_word(a, k, le, false, UINT32_MAX, t), 1);
 		next = (uint64_t)h + 1;
 	}
 	if (next <= UINT32_MAX)
 		rl_push(&hi, (uint32_t)next, no, 1);
-	int root = hi.oom || p.oom || w.oom ? BA_NONE : bt_build(a, hi.v, hi.n, NULL);
+	int root = bt_build(a, hi.v, hi.n);
 	free(hi.v);
 	free(p.v);
 	free(w.v);
@@ -346,7 +311,7 @@ static void push_gap(struct rlist *l, uint64_t next, uint64_t until, int dflt, i
 /* The ranges of one kernel arch's number space. lo_kill..hi_kill (when
  * lo_kill <= hi_kill) is killed as a foreign ABI. */
 static int arch_tree(struct bpf_asm *a, const struct sc_abi_calls *const *abis, size_t nabi, uint32_t def,
-		     int kill, uint64_t lo_kill, uint64_t hi_kill, struct sc_bpf_stats *st)
+		     int kill, uint64_t lo_kill, uint64_t hi_kill)
 {
 	/* merge the ABIs' calls by number (x86_64 and x32 share the space) */
 	struct rlist l = { 0 };
@@ -380,36 +345,25 @@ static int arch_tree(struct bpf_asm *a, const struct sc_abi_calls *const *abis, 
 		if (sc_sets_constant(c->sets, def, &act)) {
 			t = ba_ret(a, act);
 			to_allow = allows(act) ? 0 : UINT32_MAX;
-			if (st && act == SC_ACT_ALLOW)
-				st->const_allow++;
 		} else {
 			t = check_node(a, c->sets, sc_audit_arch_le(from->abi->audit_arch));
 			worst = ba_longest(a, t);
 			to_allow = ba_shortest(a, t, allows);
-			if (st)
-				st->checked++;
 		}
 		unsigned extra = to_allow == UINT32_MAX ? worst : to_allow + DENIED_SLACK;
 		rl_push(&l, c->nr, t, to_allow != UINT32_MAX ? W_MAY_ALLOW : 1);
-		if (!l.oom)
-			l.v[l.n - 1].extra = extra > worst ? extra : worst;
+		l.v[l.n - 1].extra = extra > worst ? extra : worst;
 		next = (uint64_t)c->nr + 1;
 	}
-	uint64_t cost = 0;
-	int root = l.oom ? BA_NONE : bt_build(a, l.v, l.n, &cost);
-	if (st)
-		st->tree_cost += cost;
+	int root = bt_build(a, l.v, l.n);
 	free(l.v);
 	return ba_load(a, OFF_NR, root);
 }
 
-int sc_bpf_generate(const struct sc_abi_calls *abis, size_t nabi, uint32_t def, struct ir_prog *out,
-		    struct sc_bpf_stats *st)
+void sc_bpf_generate(const struct sc_abi_calls *abis, size_t nabi, uint32_t def, struct ir_prog *out)
 {
 	struct bpf_asm a;
 	ba_init(&a);
-	if (st)
-		memset(st, 0, sizeof *st);
 	int kill = ba_ret(&a, SC_ACT_KILL_PROCESS);
 	int next = kill;
 	/* Built backwards, so the native arch's test (abis[0]) comes first. */
@@ -446,11 +400,9 @@ int sc_bpf_generate(const struct sc_abi_calls *abis, size_t nabi, uint32_t def, 
 			lo_kill = 0;
 			hi_kill = X32_BIT - 1;
 		}
-		int tree = arch_tree(&a, group[g], ngroup[g], def, kill, lo_kill, hi_kill, st);
+		int tree = arch_tree(&a, group[g], ngroup[g], def, kill, lo_kill, hi_kill);
 		next = ba_jump(&a, BPF_JEQ, garch[g], tree, next);
 	}
-	int entry = ba_load(&a, OFF_ARCH, next);
-	int rc = entry == BA_NONE ? -1 : ba_layout(&a, entry, out);
+	ba_layout(&a, ba_load(&a, OFF_ARCH, next), out);
 	ba_free(&a);
-	return rc;
 }

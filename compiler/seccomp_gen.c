@@ -661,10 +661,7 @@ int sc_generate(const struct sc_filter *f, const struct ir_arch *arch, enum sc_b
 		struct sc_abi_calls calls[3];
 		for (size_t i = 0; i < arch->nscmp; i++)
 			calls[i] = (struct sc_abi_calls){ abis[i].abi, own[i].calls, own[i].nc };
-		if (sc_bpf_generate(calls, arch->nscmp, f->default_action, out, NULL) < 0) {
-			diag_fatal_noloc("out of memory");
-			goto out;
-		}
+		sc_bpf_generate(calls, arch->nscmp, f->default_action, out);
 		if (out->n > CAPBIN_MAX_BPF_INSNS) {
 			diag_error(&f->default_loc, "the seccomp filter for %s has %zu instructions; the kernel accepts at most %d",
 				   arch_name(arch), out->n, CAPBIN_MAX_BPF_INSNS);

@@ -176,17 +176,10 @@ struct sc_abi_calls {
 	size_t n;
 };
 
-/* What the generator measured while building, for the benchmark. */
-struct sc_bpf_stats {
-	size_t const_allow; /* calls allowed whatever the arguments */
-	size_t checked;     /* calls with argument tests */
-	uint64_t tree_cost; /* the search trees' weighted cost (bpf_tree.h) */
-};
-
 /* The filter for a target's ABIs (abis[0] the native one, at most 3),
- * with `def` for calls no rule decides and kill-process for other ABIs.
- * Returns 0, or -1 when out of memory. The caller checks the length. */
-int sc_bpf_generate(const struct sc_abi_calls *abis, size_t nabi, uint32_t def, struct ir_prog *out,
-		    struct sc_bpf_stats *st);
+ * with `def` for calls no rule decides and kill-process for other ABIs,
+ * into *out (malloc'ed). Out of memory ends capc (xalloc.h). The caller
+ * checks the length. */
+void sc_bpf_generate(const struct sc_abi_calls *abis, size_t nabi, uint32_t def, struct ir_prog *out);
 
 #endif /* CAPC_SECCOMP_INT_H */
