@@ -947,19 +947,26 @@ static char **list_args(const char *arg0, va_list ap, char *const **envp)
 	return v;
 }
 
+/* Runs ex on the array list_args built, then frees it, keeping errno. */
+static int exec_list(int (*ex)(const char *, char *const[], char *const[]), const char *file, char **v,
+		     char *const envp[])
+{
+	if (!v)
+		return -1;
+	int r = ex(file, v, envp);
+	int e = errno;
+	free(v);
+	errno = e;
+	return r;
+}
+
 EXPORT int execl(const char *path, const char *arg0, ...)
 {
 	va_list ap;
 	va_start(ap, arg0);
 	char **v = list_args(arg0, ap, NULL);
 	va_end(ap);
-	if (!v)
-		return -1;
-	int r = execve(path, v, environ);
-	int e = errno;
-	free(v);
-	errno = e;
-	return r;
+	return exec_list(execve, path, v, environ);
 }
 
 EXPORT int execlp(const char *file, const char *arg0, ...)
@@ -968,13 +975,7 @@ EXPORT int execlp(const char *file, const char *arg0, ...)
 	va_start(ap, arg0);
 	char **v = list_args(arg0, ap, NULL);
 	va_end(ap);
-	if (!v)
-		return -1;
-	int r = execvpe(file, v, environ);
-	int e = errno;
-	free(v);
-	errno = e;
-	return r;
+	return exec_list(execvpe, file, v, environ);
 }
 
 EXPORT int execle(const char *path, const char *arg0, ...)
@@ -984,13 +985,7 @@ EXPORT int execle(const char *path, const char *arg0, ...)
 	va_start(ap, arg0);
 	char **v = list_args(arg0, ap, &envp);
 	va_end(ap);
-	if (!v)
-		return -1;
-	int r = execve(path, v, envp);
-	int e = errno;
-	free(v);
-	errno = e;
-	return r;
+	return exec_list(execve, path, v, envp);
 }
 
 /* posix_spawn returns an error number, not -1 and errno. */

@@ -55,6 +55,9 @@
  *   exec-clean CMD... execve(CMD...) with an empty environment (libc)
  *   rawexec-clean CMD...  the same with the execve system call itself
  *                     (both take the rest of the command line)
+ *   exec-clean-via FN CMD...  the same through libc's FN: execl, execle,
+ *                     execlp, execv, execvp, execvpe or fexecve (those that
+ *                     take no environment run after clearenv())
  *   spawn CMD         posix_spawn(CMD) (glibc: a vfork()ed child), wait for it
  *                                                           spawn=ok|ERRNO, spawn.status=N
  *   exec-forged BLOB CMD...  execve(CMD...) with CAPR_POLICY_FD naming a
@@ -458,6 +461,38 @@ int main(int argc, char **argv)
 				syscall(SYS_execve, argv[i + 1], argv + i + 1, empty);
 			else
 				execve(argv[i + 1], argv + i + 1, empty);
+			result(c, -1, errno);
+			return 1;
+		} else if (strcmp(c, "exec-clean-via") == 0 && arg && i + 2 < argc) {
+			const char *fn = argv[i + 1], *path = argv[i + 2];
+			char **av = argv + i + 2, *empty[] = { NULL }, *a[12] = { NULL };
+			for (int k = 0; k < 11 && av[k]; k++)
+				a[k] = av[k];
+			fflush(stdout);
+			if (strcmp(fn, "execle") == 0) {
+				execle(path, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], (char *)NULL,
+				       empty);
+			} else if (strcmp(fn, "execvpe") == 0) {
+				execvpe(path, av, empty);
+			} else if (strcmp(fn, "fexecve") == 0) {
+				int fd = open(path, O_RDONLY | O_CLOEXEC);
+				if (fd >= 0)
+					fexecve(fd, av, empty);
+			} else {
+				clearenv();
+				if (strcmp(fn, "execl") == 0)
+					execl(path, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10],
+					      (char *)NULL);
+				else if (strcmp(fn, "execlp") == 0)
+					execlp(path, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10],
+					       (char *)NULL);
+				else if (strcmp(fn, "execv") == 0)
+					execv(path, av);
+				else if (strcmp(fn, "execvp") == 0)
+					execvp(path, av);
+				else
+					errno = EINVAL;
+			}
 			result(c, -1, errno);
 			return 1;
 		} else if (strcmp(c, "ptrace") == 0) {

@@ -412,8 +412,18 @@ check_eq "raw listen system call: the listen stage applied" "ok $NOBODY_UID 1" \
 # for sanitized builds; env is itself preloaded and its exec trapped)
 ASAN_ENV="ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0"
 out=$(priv "$CL" bs.capbin -- "$PR" exec-clean /usr/bin/env "$ASAN_ENV" "$PR" env CAPR_POLICY_FD setuid "$NOBODY_UID" status 2>&1)
-check_contains "exec with an empty environment: the policy is passed on anyway" "env.CAPR_POLICY_FD=" "$out"
+# (a descriptor number, not "(unset)")
+policy_fd() { case $(val env.CAPR_POLICY_FD "$1") in "" | *[!0-9]*) return 1 ;; esac; }
+check "exec with an empty environment: the policy is passed on anyway" policy_fd "$out"
 applied "exec with an empty environment, then setuid()" "$out"
+# every member of the exec family the preload wraps, without the policy's
+# variables in the environment it passes (or in environ)
+for fn in execl execle execlp execv execvp execvpe fexecve; do
+	out=$(priv "$CL" bs.capbin -- "$PR" exec-clean-via $fn /usr/bin/env "$ASAN_ENV" "$PR" env CAPR_POLICY_FD \
+		setuid "$NOBODY_UID" status 2>&1)
+	check "$fn with an empty environment: the policy is passed on" policy_fd "$out"
+	applied "$fn with an empty environment, then setuid()" "$out"
+done
 # The raw execve system call is not wrapped: the program it starts runs
 # without the preload and dies of SIGSYS at its setuid, still root.
 out=$(priv "$CL" bs.capbin -- "$PR" rawexec-clean /usr/bin/env "$ASAN_ENV" "$PR" setuid "$NOBODY_UID" status 2>/dev/null)
