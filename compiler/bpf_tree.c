@@ -25,7 +25,8 @@
  * the tree count too). The result: the shortest worst path, and the
  * least mean under it, unless that mean is more than 5 % above the
  * optimum. On Docker's profile the least height costs 3 % on the mean
- * and takes 2 off the worst path.
+ * (8.98 instructions per allowed call against 8.70) and takes the worst
+ * allowed call from 15 instructions to 11.
  *
  * Beyond DP_MAX ranges (far more syscalls than any kernel has) the tables
  * would be too big, and a weight-balanced split (each node halving the

@@ -71,6 +71,18 @@ check_contains "a warning with a note" "note: 'read' is decided by this later ru
 "$CAPC" -w notes.cap -o notes.capbin >out 2>&1
 check_eq "-w hides the notes of the warnings it hides" "" "$(cat out)"
 
+# --backend: capc's generator by default, libseccomp's on request.
+"$CAPC" --backend nope "$EX/webd.cap" -o be.capbin >out 2>&1
+check_eq "--backend nope exits 2" 2 $?
+check_contains "--backend nope names the choices" "unknown BPF generator (capc, libseccomp)" "$(cat out)"
+check "--backend nope writes nothing" [ ! -e be.capbin ]
+"$CAPC" -w "$EX/webd.cap" -o be-capc.capbin && "$CAPC" -w --backend capc "$EX/webd.cap" -o be-capc2.capbin
+check "--backend capc is the default" cmp -s be-capc.capbin be-capc2.capbin
+"$CAPC" -w --backend libseccomp "$EX/webd.cap" -o be-ls.capbin
+check_eq "--backend libseccomp compiles" 0 $?
+check "--backend libseccomp writes another program" sh -c '! cmp -s "$1" "$2"' _ be-capc.capbin be-ls.capbin
+check "--backend libseccomp: a valid blob" sh -c '"$1" --dump "$2" >/dev/null' _ "$CAPC" be-ls.capbin
+
 # Several declarations: --service picks one, and all are checked.
 cat >multi.cap <<'POL'
 service a keep net_raw
